@@ -1,0 +1,77 @@
+using Rectification.Workflow.Guards;
+using Rectification.Workflow.Time;
+
+namespace Rectification.Workflow.Definitions;
+
+/// <summary>Where a definition element was written, for messages that point back into the file.</summary>
+public readonly record struct SourcePosition(int Line, int Column)
+{
+    public static SourcePosition None => default;
+
+    public override string ToString() => $"{Line}:{Column}";
+}
+
+/// <summary>A parsed, validated flow: the stages a case moves through and the actions that move it.</summary>
+public sealed record FlowDefinition(
+    string Key,
+    string Name,
+    string Start,
+    IReadOnlyList<StageDefinition> Stages)
+{
+    private readonly Dictionary<string, StageDefinition> _byKey = Stages
+        .GroupBy(s => s.Key, StringComparer.Ordinal)
+        .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
+    public StageDefinition? FindStage(string key) => _byKey.GetValueOrDefault(key);
+
+    public StageDefinition GetStage(string key) =>
+        FindStage(key) ?? throw new KeyNotFoundException($"Flow '{Key}' has no stage '{key}'.");
+
+    /// <summary>Every field any action of the flow collects, by key.</summary>
+    public IReadOnlyDictionary<string, FieldDefinition> Fields =>
+        Stages.SelectMany(s => s.Actions).SelectMany(a => a.Fields)
+            .GroupBy(f => f.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+}
+
+/// <summary>One stage of a flow.</summary>
+public sealed record StageDefinition(
+    string Key,
+    string Name,
+    IReadOnlyList<string> Roles,
+    bool Terminal,
+    DurationExpression? Deadline,
+    IReadOnlyList<ActionDefinition> Actions,
+    IReadOnlyList<ChecklistItemDefinition> Checklist,
+    IReadOnlyList<TimerDefinition> Timers,
+    SourcePosition Position)
+{
+    public ActionDefinition? FindAction(string key) => Actions.FirstOrDefault(a => a.Key == key);
+}
+
+/// <summary>An action a user takes in a stage, moving the case to <see cref="To"/> when its guards hold.</summary>
+public sealed record ActionDefinition(
+    string Key,
+    string Name,
+    IReadOnlyList<string> Roles,
+    string To,
+    IReadOnlyList<FieldDefinition> Fields,
+    IReadOnlyList<Guard> Guards,
+    SourcePosition Position);
+
+/// <summary>The kinds of value a case field holds.</summary>
+public enum FieldType
+{
+    Text,
+    Date,
+    Number,
+}
+
+/// <summary>A typed value an action collects and the case keeps (e.g. the county leader of 包保).</summary>
+public sealed record FieldDefinition(string Key, string Name, FieldType Type, SourcePosition Position);
+
+/// <summary>A checklist item of a stage, signed by one role.</summary>
+public sealed record ChecklistItemDefinition(string Key, string Name, string Role, SourcePosition Position);
+
+/// <summary>A transition taken by the system when a stage has lasted <see cref="After"/>.</summary>
+public sealed record TimerDefinition(string Key, string Name, DurationExpression After, string To, SourcePosition Position);

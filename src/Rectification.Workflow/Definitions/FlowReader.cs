@@ -1,0 +1,431 @@
+using System.Text;
+using Rectification.Workflow.Guards;
+using Rectification.Workflow.Time;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
+
+namespace Rectification.Workflow.Definitions;
+
+/// <summary>Reads a flow definition from YAML, reporting every problem with its line, column and field.</summary>
+public static class FlowReader
+{
+    /// <summary>Flow files are a few kilobytes; anything this large is a mistake or an attack.</summary>
+    public const int MaxBytes = 256 * 1024;
+
+    public static FlowReadResult Read(string source, string yaml)
+    {
+        var diagnostics = new List<FlowDiagnostic>();
+        if (Encoding.UTF8.GetByteCount(yaml) > MaxBytes)
+        {
+            diagnostics.Add(new FlowDiagnostic(source, 1, 1, "(file)",
+                $"The file is larger than {MaxBytes / 1024} KB.", $"文件超过 {MaxBytes / 1024} KB。"));
+            return new FlowReadResult(null, diagnostics);
+        }
+
+        YamlMappingNode? root;
+        try
+        {
+            root = LoadRoot(source, yaml, diagnostics);
+        }
+        catch (YamlException ex)
+        {
+            diagnostics.Add(new FlowDiagnostic(source, (int)ex.Start.Line, (int)ex.Start.Column, "(syntax)",
+                $"YAML syntax error: {ex.Message}", $"YAML 语法错误：{ex.Message}"));
+            return new FlowReadResult(null, diagnostics);
+        }
+
+        if (root is null)
+        {
+            return new FlowReadResult(null, diagnostics);
+        }
+
+        var reader = new Reader(source, diagnostics);
+        var definition = reader.ReadFlow(root);
+        if (definition is not null && diagnostics.Count == 0)
+        {
+            diagnostics.AddRange(FlowValidator.Validate(source, definition));
+        }
+
+        var hasErrors = diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
+        return new FlowReadResult(hasErrors ? null : definition, diagnostics);
+    }
+
+    private static YamlMappingNode? LoadRoot(string source, string yaml, List<FlowDiagnostic> diagnostics)
+    {
+        // Anchors and aliases have no use in a flow file and are how YAML bombs are built: refuse them outright.
+        var parser = new Parser(new StringReader(yaml));
+        while (parser.MoveNext())
+        {
+            if (parser.Current is AnchorAlias alias)
+            {
+                diagnostics.Add(new FlowDiagnostic(source, (int)alias.Start.Line, (int)alias.Start.Column, "(syntax)",
+                    "Anchors and aliases (*name) are not allowed in flow files.", "流程文件中不允许使用锚点和别名（*name）。"));
+                return null;
+            }
+        }
+
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            diagnostics.Add(new FlowDiagnostic(source, 1, 1, "(file)",
+                "A flow file holds exactly one YAML mapping (key, name, start, stages).",
+                "流程文件必须是一个 YAML 映射（key、name、start、stages）。"));
+            return null;
+        }
+
+        return root;
+    }
+
+    private sealed class Reader(string source, List<FlowDiagnostic> diagnostics)
+    {
+        private static readonly string[] FlowKeys = ["key", "name", "description", "start", "stages"];
+        private static readonly string[] StageKeys = ["key", "name", "roles", "terminal", "deadline", "actions", "checklist", "timers"];
+        private static readonly string[] ActionKeys = ["key", "name", "roles", "to", "fields", "guards"];
+        private static readonly string[] FieldKeys = ["key", "name", "type"];
+        private static readonly string[] ChecklistKeys = ["key", "name", "role"];
+        private static readonly string[] TimerKeys = ["key", "name", "after", "to"];
+
+        public FlowDefinition? ReadFlow(YamlMappingNode root)
+        {
+            CheckKeys(root, "", FlowKeys);
+            var key = RequiredScalar(root, "key", "key");
+            var name = RequiredScalar(root, "name", "name");
+            var start = RequiredScalar(root, "start", "start");
+            var stages = ReadList(root, "stages", "stages", required: true, ReadStage);
+            return key is null || name is null || start is null ? null : new FlowDefinition(key, name, start, stages);
+        }
+
+        private StageDefinition? ReadStage(YamlMappingNode node, string path)
+        {
+            CheckKeys(node, path, StageKeys);
+            var key = RequiredScalar(node, "key", path + ".key");
+            var stagePath = key is null ? path : $"stages[{key}]";
+            var name = RequiredScalar(node, "name", stagePath + ".name");
+            var roles = ReadRoles(node, "roles", stagePath + ".roles");
+            var terminal = ReadBool(node, "terminal", stagePath + ".terminal");
+            var deadline = ReadDuration(node, "deadline", stagePath + ".deadline");
+            var actions = ReadList(node, "actions", stagePath + ".actions", required: false, ReadAction);
+            var checklist = ReadList(node, "checklist", stagePath + ".checklist", required: false, ReadChecklistItem);
+            var timers = ReadList(node, "timers", stagePath + ".timers", required: false, ReadTimer);
+            return key is null || name is null
+                ? null
+                : new StageDefinition(key, name, roles, terminal, deadline, actions, checklist, timers, PositionOf(node));
+        }
+
+        private ActionDefinition? ReadAction(YamlMappingNode node, string path)
+        {
+            CheckKeys(node, path, ActionKeys);
+            var key = RequiredScalar(node, "key", path + ".key");
+            var actionPath = key is null ? path : $"{path[..path.LastIndexOf('[')]}[{key}]";
+            var name = RequiredScalar(node, "name", actionPath + ".name");
+            var roles = ReadRoles(node, "roles", actionPath + ".roles");
+            if (roles.Count == 0 && Find(node, "roles") is { } rolesNode)
+            {
+                Error(rolesNode, actionPath + ".roles", "An action needs at least one role.", "动作至少需要一个角色。");
+            }
+
+            var to = RequiredScalar(node, "to", actionPath + ".to");
+            var fields = ReadList(node, "fields", actionPath + ".fields", required: false, ReadField);
+            var guards = ReadGuards(node, actionPath + ".guards");
+            return key is null || name is null || to is null
+                ? null
+                : new ActionDefinition(key, name, roles, to, fields, guards, PositionOf(node));
+        }
+
+        private FieldDefinition? ReadField(YamlMappingNode node, string path)
+        {
+            CheckKeys(node, path, FieldKeys);
+            var key = RequiredScalar(node, "key", path + ".key");
+            var name = RequiredScalar(node, "name", path + ".name");
+            var type = FieldType.Text;
+            if (Find(node, "type") is { } typeNode)
+            {
+                var text = ScalarValue(typeNode, path + ".type");
+                if (text is not null && !Enum.TryParse(text, ignoreCase: true, out type))
+                {
+                    Error(typeNode, path + ".type", $"Unknown field type '{text}'; use text, date or number.",
+                        $"未知的字段类型“{text}”，可用 text、date、number。");
+                }
+            }
+
+            return key is null || name is null ? null : new FieldDefinition(key, name, type, PositionOf(node));
+        }
+
+        private ChecklistItemDefinition? ReadChecklistItem(YamlMappingNode node, string path)
+        {
+            CheckKeys(node, path, ChecklistKeys);
+            var key = RequiredScalar(node, "key", path + ".key");
+            var name = RequiredScalar(node, "name", path + ".name");
+            var role = RequiredScalar(node, "role", path + ".role");
+            if (role is not null && !Roles.IsKnown(role))
+            {
+                Error(Find(node, "role")!, path + ".role", UnknownRole(role).En, UnknownRole(role).Zh);
+                role = null;
+            }
+
+            return key is null || name is null || role is null ? null : new ChecklistItemDefinition(key, name, role, PositionOf(node));
+        }
+
+        private TimerDefinition? ReadTimer(YamlMappingNode node, string path)
+        {
+            CheckKeys(node, path, TimerKeys);
+            var key = RequiredScalar(node, "key", path + ".key");
+            var name = RequiredScalar(node, "name", path + ".name");
+            var to = RequiredScalar(node, "to", path + ".to");
+            var after = ReadDuration(node, "after", path + ".after");
+            if (after is null && Find(node, "after") is null)
+            {
+                Error(node, path + ".after", "A timer needs 'after' (e.g. 12 months).", "定时器必须填写 after（例如 12 months）。");
+            }
+
+            return key is null || name is null || to is null || after is null
+                ? null
+                : new TimerDefinition(key, name, after, to, PositionOf(node));
+        }
+
+        private List<Guard> ReadGuards(YamlMappingNode action, string path)
+        {
+            var guards = new List<Guard>();
+            if (Find(action, "guards") is not { } node)
+            {
+                return guards;
+            }
+
+            if (node is not YamlSequenceNode sequence)
+            {
+                Error(node, path, "Guards are a list.", "guards 必须是列表。");
+                return guards;
+            }
+
+            for (var i = 0; i < sequence.Children.Count; i++)
+            {
+                var item = sequence.Children[i];
+                var itemPath = $"{path}[{i}]";
+                if (item is not YamlMappingNode map || map.Children.Count != 1)
+                {
+                    Error(item, itemPath, "A guard is a mapping with one kind: fields, checklist or comment.",
+                        "每个守卫条件是只含一种类型的映射：fields、checklist 或 comment。");
+                    continue;
+                }
+
+                var (kindNode, value) = map.Children.First();
+                var kind = ((YamlScalarNode)kindNode).Value;
+                var guard = kind switch
+                {
+                    "fields" => ReadFieldsGuard(value, itemPath + ".fields"),
+                    "checklist" => ExpectWord(value, itemPath + ".checklist", "complete") ? new ChecklistCompleteGuard(PositionOf(item)) : null,
+                    "comment" => ExpectWord(value, itemPath + ".comment", "required") ? new CommentRequiredGuard(PositionOf(item)) : null,
+                    _ => UnknownGuard(kindNode, itemPath, kind),
+                };
+                if (guard is not null)
+                {
+                    guards.Add(guard);
+                }
+            }
+
+            return guards;
+        }
+
+        private Guard? UnknownGuard(YamlNode node, string path, string? kind)
+        {
+            Error(node, path, $"Unknown guard kind '{kind}'; use fields, checklist or comment.",
+                $"未知的守卫条件类型“{kind}”，可用 fields、checklist、comment。");
+            return null;
+        }
+
+        private FieldsGuard? ReadFieldsGuard(YamlNode value, string path)
+        {
+            var keys = ReadStringList(value, path);
+            if (keys is null || keys.Count == 0)
+            {
+                Error(value, path, "List the required fields, e.g. [countyLeader].", "请列出必填字段，例如 [countyLeader]。");
+                return null;
+            }
+
+            return new FieldsGuard(keys, PositionOf(value));
+        }
+
+        private bool ExpectWord(YamlNode value, string path, string word)
+        {
+            if (value is YamlScalarNode { Value: var text } && text == word)
+            {
+                return true;
+            }
+
+            Error(value, path, $"Write '{word}' here.", $"此处应写“{word}”。");
+            return false;
+        }
+
+        private List<T> ReadList<T>(YamlMappingNode parent, string key, string path, bool required, Func<YamlMappingNode, string, T?> read)
+            where T : class
+        {
+            var result = new List<T>();
+            var node = Find(parent, key);
+            if (node is null)
+            {
+                if (required)
+                {
+                    Error(parent, path, $"'{key}' is required.", $"缺少必填项“{key}”。");
+                }
+
+                return result;
+            }
+
+            if (node is not YamlSequenceNode sequence)
+            {
+                Error(node, path, $"'{key}' must be a list.", $"“{key}”必须是列表。");
+                return result;
+            }
+
+            for (var i = 0; i < sequence.Children.Count; i++)
+            {
+                if (sequence.Children[i] is not YamlMappingNode item)
+                {
+                    Error(sequence.Children[i], $"{path}[{i}]", "Each entry must be a mapping (key: value).", "每一项必须是映射（键: 值）。");
+                    continue;
+                }
+
+                if (read(item, $"{path}[{i}]") is { } value)
+                {
+                    result.Add(value);
+                }
+            }
+
+            return result;
+        }
+
+        private List<string> ReadRoles(YamlMappingNode parent, string key, string path)
+        {
+            if (Find(parent, key) is not { } node)
+            {
+                return [];
+            }
+
+            var roles = ReadStringList(node, path) ?? [];
+            foreach (var role in roles.Where(r => !Roles.IsKnown(r)))
+            {
+                var (en, zh) = UnknownRole(role);
+                Error(node, path, en, zh);
+            }
+
+            return roles.Where(Roles.IsKnown).ToList();
+        }
+
+        private List<string>? ReadStringList(YamlNode node, string path)
+        {
+            if (node is not YamlSequenceNode sequence)
+            {
+                Error(node, path, "Expected a list, e.g. [a, b].", "此处应为列表，例如 [a, b]。");
+                return null;
+            }
+
+            var values = new List<string>();
+            foreach (var child in sequence.Children)
+            {
+                if (ScalarValue(child, path) is { } value)
+                {
+                    values.Add(value);
+                }
+            }
+
+            return values;
+        }
+
+        private bool ReadBool(YamlMappingNode parent, string key, string path)
+        {
+            if (Find(parent, key) is not { } node)
+            {
+                return false;
+            }
+
+            var text = ScalarValue(node, path);
+            if (text is "true" or "false")
+            {
+                return text == "true";
+            }
+
+            Error(node, path, "Expected true or false.", "此处应为 true 或 false。");
+            return false;
+        }
+
+        private DurationExpression? ReadDuration(YamlMappingNode parent, string key, string path)
+        {
+            if (Find(parent, key) is not { } node)
+            {
+                return null;
+            }
+
+            var text = ScalarValue(node, path);
+            if (text is null)
+            {
+                return null;
+            }
+
+            if (DurationExpression.TryParse(text, out var expression))
+            {
+                return expression;
+            }
+
+            Error(node, path, $"Cannot read the duration '{text}'; write e.g. '10 working days', '30 days', '6 months' or 'year-end'.",
+                $"无法识别期限“{text}”，请写成“10 working days”“30 days”“6 months”或“year-end”（或 10个工作日、30天、6个月、年底）。");
+            return null;
+        }
+
+        private string? RequiredScalar(YamlMappingNode parent, string key, string path)
+        {
+            if (Find(parent, key) is not { } node)
+            {
+                Error(parent, path, $"'{key}' is required.", $"缺少必填项“{key}”。");
+                return null;
+            }
+
+            var value = ScalarValue(node, path);
+            if (value is not null && string.IsNullOrWhiteSpace(value))
+            {
+                Error(node, path, $"'{key}' must not be empty.", $"“{key}”不能为空。");
+                return null;
+            }
+
+            return value;
+        }
+
+        private string? ScalarValue(YamlNode node, string path)
+        {
+            if (node is YamlScalarNode scalar)
+            {
+                return scalar.Value ?? "";
+            }
+
+            Error(node, path, "Expected a single value here.", "此处应为单个值。");
+            return null;
+        }
+
+        private void CheckKeys(YamlMappingNode node, string path, string[] allowed)
+        {
+            foreach (var keyNode in node.Children.Keys)
+            {
+                var key = (keyNode as YamlScalarNode)?.Value;
+                if (key is null || !allowed.Contains(key))
+                {
+                    var field = path.Length == 0 ? key ?? "?" : $"{path}.{key}";
+                    Error(keyNode, field, $"Unknown key '{key}'; allowed here: {string.Join(", ", allowed)}.",
+                        $"未知的键“{key}”，此处可用：{string.Join("、", allowed)}。");
+                }
+            }
+        }
+
+        private static YamlNode? Find(YamlMappingNode node, string key) =>
+            node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
+
+        private static SourcePosition PositionOf(YamlNode node) => new((int)node.Start.Line, (int)node.Start.Column);
+
+        private static (string En, string Zh) UnknownRole(string role) =>
+            ($"Unknown role '{role}'; known roles: {string.Join(", ", Roles.All.Keys)}.",
+             $"未知的角色“{role}”，可用角色：{string.Join("、", Roles.All.Keys)}。");
+
+        private void Error(YamlNode node, string field, string message, string messageZh) =>
+            diagnostics.Add(new FlowDiagnostic(source, (int)node.Start.Line, (int)node.Start.Column, field, message, messageZh));
+    }
+}

@@ -1,0 +1,71 @@
+using Rectification.Workflow.Definitions;
+
+namespace Rectification.Workflow.Guards;
+
+/// <summary>A condition an action needs before it may move a case. Guards are a small closed set of kinds,
+/// each a record here, so a flow file can never run code of its own.</summary>
+public abstract record Guard(SourcePosition Position)
+{
+    /// <summary>The key that names this kind in a flow file (<c>fields</c>, <c>checklist</c>, ...).</summary>
+    public abstract string Kind { get; }
+
+    /// <summary>Every condition this guard finds unmet; empty when it holds.</summary>
+    public abstract IEnumerable<UnmetCondition> Check(GuardContext context);
+}
+
+/// <summary>What a guard may look at: the case as it would be after the action.</summary>
+public sealed record GuardContext(
+    StageDefinition Stage,
+    IReadOnlyDictionary<string, string> Fields,
+    IReadOnlySet<string> SignedChecklistItems,
+    string? Comment);
+
+/// <summary>One reason an action cannot be taken yet, in English and Chinese; <see cref="Subject"/> names the
+/// field or checklist item concerned.</summary>
+public sealed record UnmetCondition(string Guard, string Subject, string Message, string MessageZh);
+
+/// <summary>Requires case fields to hold a value (e.g. the four persons and units of 包保).</summary>
+public sealed record FieldsGuard(IReadOnlyList<string> Required, SourcePosition Position) : Guard(Position)
+{
+    public override string Kind => "fields";
+
+    public override IEnumerable<UnmetCondition> Check(GuardContext context)
+    {
+        foreach (var key in Required)
+        {
+            if (!context.Fields.TryGetValue(key, out var value) || string.IsNullOrWhiteSpace(value))
+            {
+                yield return new UnmetCondition(Kind, key, $"Field '{key}' is required.", $"字段“{key}”必须填写。");
+            }
+        }
+    }
+}
+
+/// <summary>Requires every checklist item of the current stage to be signed.</summary>
+public sealed record ChecklistCompleteGuard(SourcePosition Position) : Guard(Position)
+{
+    public override string Kind => "checklist";
+
+    public override IEnumerable<UnmetCondition> Check(GuardContext context) =>
+        context.Stage.Checklist
+            .Where(item => !context.SignedChecklistItems.Contains(item.Key))
+            .Select(item => new UnmetCondition(
+                Kind,
+                item.Key,
+                $"Checklist item '{item.Key}' ({item.Name}) is not signed; {item.Role} signs it.",
+                $"清单项“{item.Name}”尚未签署（由 {Roles.All.GetValueOrDefault(item.Role, item.Role)} 签署）。"));
+}
+
+/// <summary>Requires a comment with the action, e.g. the reason a plan is returned or acceptance failed.</summary>
+public sealed record CommentRequiredGuard(SourcePosition Position) : Guard(Position)
+{
+    public override string Kind => "comment";
+
+    public override IEnumerable<UnmetCondition> Check(GuardContext context)
+    {
+        if (string.IsNullOrWhiteSpace(context.Comment))
+        {
+            yield return new UnmetCondition(Kind, "comment", "A comment (the reason) is required.", "必须填写意见（理由）。");
+        }
+    }
+}
