@@ -1,6 +1,33 @@
+using Rectification.Server.Features.Auth;
+using Rectification.Server.Features.Cases;
+using Rectification.Server.Features.Health;
+using Rectification.Server.Features.Orgs;
+using Rectification.Server.Features.Situations;
+using Rectification.Server.Features.Timers;
+using Rectification.Server.Features.Users;
+using Rectification.Server.Features.Workflows;
+using Rectification.Server.Infrastructure;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddConfigDirectory().AddStorage().AddLogging().AddPlatform().AddAuth().AddTimers();
+builder.Services
+    .AddHealth()
+    .AddOrgs()
+    .AddUsers()
+    .AddSituations(builder.Configuration)
+    .AddWorkflows(builder.Configuration)
+    .AddCases();
+
 var app = builder.Build();
-
-app.MapGet("/", () => "Hello World!");
-
+app.UsePlatform();
+app.MapHealthEndpoints()
+    .MapAuthEndpoints()
+    .MapOrgEndpoints()
+    .MapUserEndpoints()
+    .MapSituationEndpoints()
+    .MapWorkflowEndpoints()
+    .MapCaseEndpoints();
 app.Run();
+
+/// <summary>The service's entry point; public so the integration tests can host it.</summary>
+public partial class Program;

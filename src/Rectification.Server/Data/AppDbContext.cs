@@ -1,0 +1,71 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Rectification.Server.Features.Audit;
+using Rectification.Server.Features.Cases;
+using Rectification.Server.Features.Orgs;
+using Rectification.Server.Features.Timers;
+using Rectification.Server.Features.Users;
+using Rectification.Server.Features.Workflows;
+
+namespace Rectification.Server.Data;
+
+/// <summary>The service's database: org tree, accounts, flow versions, cases and their history.</summary>
+public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbContext(options)
+{
+    public DbSet<OrgUnit> OrgUnits => Set<OrgUnit>();
+
+    public DbSet<User> Users => Set<User>();
+
+    public DbSet<FlowVersion> FlowVersions => Set<FlowVersion>();
+
+    public DbSet<Case> Cases => Set<Case>();
+
+    public DbSet<CaseEvent> CaseEvents => Set<CaseEvent>();
+
+    public DbSet<CaseField> CaseFields => Set<CaseField>();
+
+    public DbSet<ChecklistSignature> ChecklistSignatures => Set<ChecklistSignature>();
+
+    public DbSet<CaseTimer> CaseTimers => Set<CaseTimer>();
+
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        GuardAppendOnly();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        GuardAppendOnly();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite has no date type: stored as UTC ticks, instants compare and sort correctly in SQL.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
+        configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<UtcTicksConverter>();
+        configurationBuilder.Properties<Enum>().HaveConversion<string>().HaveMaxLength(32);
+    }
+
+    // History is evidence for accountability decisions: it is only ever appended to.
+    private void GuardAppendOnly()
+    {
+        foreach (var entry in ChangeTracker.Entries())
+        {
+            if (entry.Entity is CaseEvent or AuditEvent && entry.State is EntityState.Modified or EntityState.Deleted)
+            {
+                throw new InvalidOperationException($"{entry.Entity.GetType().Name} rows are append-only.");
+            }
+        }
+    }
+
+    private sealed class UtcTicksConverter() : ValueConverter<DateTimeOffset, long>(
+        v => v.UtcTicks,
+        v => new DateTimeOffset(v, TimeSpan.Zero));
+}

@@ -1,0 +1,143 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Rectification.Server.Features.Audit;
+using Rectification.Server.Features.Cases;
+using Rectification.Server.Features.Orgs;
+using Rectification.Server.Features.Timers;
+using Rectification.Server.Features.Users;
+using Rectification.Server.Features.Workflows;
+
+namespace Rectification.Server.Data.Configurations;
+
+internal sealed class OrgUnitConfiguration : IEntityTypeConfiguration<OrgUnit>
+{
+    public void Configure(EntityTypeBuilder<OrgUnit> b)
+    {
+        b.Property(o => o.Code).HasMaxLength(32);
+        b.Property(o => o.Name).HasMaxLength(100);
+        b.Property(o => o.Path).HasMaxLength(200);
+        b.HasIndex(o => o.Code).IsUnique();
+        b.HasIndex(o => o.Path);
+        b.HasIndex(o => o.ParentId);
+        b.HasOne<OrgUnit>().WithMany().HasForeignKey(o => o.ParentId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
+{
+    public void Configure(EntityTypeBuilder<User> b)
+    {
+        b.Property(u => u.UserName).HasMaxLength(64);
+        b.Property(u => u.DisplayName).HasMaxLength(100);
+        b.HasIndex(u => u.UserName).IsUnique();
+        b.HasOne<OrgUnit>().WithMany().HasForeignKey(u => u.OrgUnitId).OnDelete(DeleteBehavior.Restrict);
+        b.HasMany(u => u.Roles).WithOne().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class UserRoleConfiguration : IEntityTypeConfiguration<UserRole>
+{
+    public void Configure(EntityTypeBuilder<UserRole> b)
+    {
+        b.HasKey(r => new { r.UserId, r.Role });
+        b.Property(r => r.Role).HasMaxLength(32);
+    }
+}
+
+internal sealed class FlowVersionConfiguration : IEntityTypeConfiguration<FlowVersion>
+{
+    public void Configure(EntityTypeBuilder<FlowVersion> b)
+    {
+        b.Property(f => f.Key).HasMaxLength(64);
+        b.Property(f => f.ContentHash).HasMaxLength(64);
+        b.HasIndex(f => new { f.Key, f.Version }).IsUnique();
+    }
+}
+
+internal sealed class CaseConfiguration : IEntityTypeConfiguration<Case>
+{
+    public void Configure(EntityTypeBuilder<Case> b)
+    {
+        b.Property(c => c.Stage).HasMaxLength(64);
+        b.Property(c => c.Note).HasMaxLength(2000);
+        b.Property(c => c.Version).IsConcurrencyToken();
+        b.HasIndex(c => new { c.VillageId, c.OpenYear }).IsUnique();
+        b.HasIndex(c => new { c.CountyId, c.Stage });
+        b.HasIndex(c => new { c.TownshipId, c.Stage });
+        b.HasOne<OrgUnit>().WithMany().HasForeignKey(c => c.VillageId).OnDelete(DeleteBehavior.Restrict);
+        b.HasOne<FlowVersion>().WithMany().HasForeignKey(c => c.FlowVersionId).OnDelete(DeleteBehavior.Restrict);
+        b.HasMany(c => c.Situations).WithOne().HasForeignKey(s => s.CaseId).OnDelete(DeleteBehavior.Cascade);
+        b.HasMany(c => c.Fields).WithOne().HasForeignKey(f => f.CaseId).OnDelete(DeleteBehavior.Cascade);
+        b.HasMany(c => c.Signatures).WithOne().HasForeignKey(s => s.CaseId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class CaseSituationConfiguration : IEntityTypeConfiguration<CaseSituation>
+{
+    public void Configure(EntityTypeBuilder<CaseSituation> b)
+    {
+        b.HasKey(s => new { s.CaseId, s.Code });
+        b.Property(s => s.Code).HasMaxLength(16);
+        b.HasIndex(s => s.Code);
+    }
+}
+
+internal sealed class CaseFieldConfiguration : IEntityTypeConfiguration<CaseField>
+{
+    public void Configure(EntityTypeBuilder<CaseField> b)
+    {
+        b.HasKey(f => new { f.CaseId, f.Key });
+        b.Property(f => f.Key).HasMaxLength(64);
+        b.Property(f => f.Value).HasMaxLength(500);
+    }
+}
+
+internal sealed class ChecklistSignatureConfiguration : IEntityTypeConfiguration<ChecklistSignature>
+{
+    public void Configure(EntityTypeBuilder<ChecklistSignature> b)
+    {
+        b.Property(s => s.Stage).HasMaxLength(64);
+        b.Property(s => s.Item).HasMaxLength(64);
+        b.Property(s => s.SignedByName).HasMaxLength(100);
+        b.Property(s => s.Comment).HasMaxLength(2000);
+        b.HasIndex(s => new { s.CaseId, s.StageVisit, s.Item }).IsUnique();
+    }
+}
+
+internal sealed class CaseEventConfiguration : IEntityTypeConfiguration<CaseEvent>
+{
+    public void Configure(EntityTypeBuilder<CaseEvent> b)
+    {
+        b.Property(e => e.ActorName).HasMaxLength(100);
+        b.Property(e => e.Kind).HasMaxLength(32);
+        b.Property(e => e.Action).HasMaxLength(64);
+        b.Property(e => e.FromStage).HasMaxLength(64);
+        b.Property(e => e.ToStage).HasMaxLength(64);
+        b.Property(e => e.Comment).HasMaxLength(2000);
+        b.HasIndex(e => new { e.CaseId, e.Seq }).IsUnique();
+        b.HasOne<Case>().WithMany(c => c.History).HasForeignKey(e => e.CaseId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class CaseTimerConfiguration : IEntityTypeConfiguration<CaseTimer>
+{
+    public void Configure(EntityTypeBuilder<CaseTimer> b)
+    {
+        b.Property(t => t.Stage).HasMaxLength(64);
+        b.Property(t => t.TimerKey).HasMaxLength(64);
+        b.HasIndex(t => new { t.FiredAt, t.CancelledAt, t.DueAt });
+        b.HasIndex(t => t.CaseId);
+        b.HasOne<Case>().WithMany(c => c.Timers).HasForeignKey(t => t.CaseId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>
+{
+    public void Configure(EntityTypeBuilder<AuditEvent> b)
+    {
+        b.Property(e => e.ActorName).HasMaxLength(100);
+        b.Property(e => e.Kind).HasMaxLength(64);
+        b.Property(e => e.Subject).HasMaxLength(200);
+        b.HasIndex(e => e.At);
+    }
+}

@@ -1,0 +1,49 @@
+using System.Globalization;
+using System.Security.Claims;
+using Rectification.Server.Features.Orgs;
+
+namespace Rectification.Server.Features.Auth;
+
+/// <summary>The signed-in user as every use case sees it: who, where in the org tree, and with which roles.</summary>
+public sealed record CurrentUser(int Id, string UserName, string DisplayName, int OrgUnitId, OrgLevel OrgLevel, IReadOnlyList<string> Roles)
+{
+    public const string OrgUnitClaim = "org";
+    public const string OrgLevelClaim = "org_level";
+    public const string DisplayNameClaim = "display_name";
+
+    public bool Has(string role) => Roles.Contains(role);
+
+    /// <summary>City viewers only read; they hold no role that writes.</summary>
+    public bool IsReadOnly => Roles.All(r => r == Workflow.Roles.CityViewer);
+
+    public IEnumerable<Claim> ToClaims()
+    {
+        yield return new Claim(ClaimTypes.NameIdentifier, Id.ToString(CultureInfo.InvariantCulture));
+        yield return new Claim(ClaimTypes.Name, UserName);
+        yield return new Claim(DisplayNameClaim, DisplayName);
+        yield return new Claim(OrgUnitClaim, OrgUnitId.ToString(CultureInfo.InvariantCulture));
+        yield return new Claim(OrgLevelClaim, OrgLevel.ToString());
+        foreach (var role in Roles)
+        {
+            yield return new Claim(ClaimTypes.Role, role);
+        }
+    }
+
+    public static CurrentUser FromPrincipal(ClaimsPrincipal principal)
+    {
+        string Get(string type) => principal.FindFirstValue(type) ?? throw new InvalidOperationException($"The token has no {type} claim.");
+        return new CurrentUser(
+            int.Parse(Get(ClaimTypes.NameIdentifier), CultureInfo.InvariantCulture),
+            Get(ClaimTypes.Name),
+            Get(DisplayNameClaim),
+            int.Parse(Get(OrgUnitClaim), CultureInfo.InvariantCulture),
+            Enum.Parse<OrgLevel>(Get(OrgLevelClaim)),
+            principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToList());
+    }
+}
+
+/// <summary>Binds <see cref="CurrentUser"/> as an endpoint parameter from the authenticated principal.</summary>
+public static class CurrentUserBinding
+{
+    public static CurrentUser GetCurrentUser(this HttpContext http) => CurrentUser.FromPrincipal(http.User);
+}

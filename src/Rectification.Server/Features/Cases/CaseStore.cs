@@ -1,0 +1,43 @@
+using Microsoft.EntityFrameworkCore;
+using Rectification.Server.Data;
+using Rectification.Server.Features.Auth;
+using Rectification.Server.Features.Orgs;
+using Rectification.Server.Features.Timers;
+
+namespace Rectification.Server.Features.Cases;
+
+/// <summary>Loads cases within the caller's scope and saves changes, handing new timers to the scheduler once committed.</summary>
+public sealed class CaseStore(AppDbContext db, ITimerScheduler timers)
+{
+    public AppDbContext Db => db;
+
+    /// <summary>The cases a user may see: those of villages in the subtree of their org unit.</summary>
+    public IQueryable<Case> VisibleTo(CurrentUser user) => user.OrgLevel switch
+    {
+        OrgLevel.City => db.Cases.Where(c => c.CityId == user.OrgUnitId),
+        OrgLevel.County => db.Cases.Where(c => c.CountyId == user.OrgUnitId),
+        OrgLevel.Township => db.Cases.Where(c => c.TownshipId == user.OrgUnitId),
+        _ => db.Cases.Where(c => c.VillageId == user.OrgUnitId),
+    };
+
+    /// <summary>A case with what its rules need, or null when it does not exist for this user.</summary>
+    public Task<Case?> FindAsync(CurrentUser user, int id, CancellationToken cancellationToken) =>
+        VisibleTo(user)
+            .Include(c => c.Situations)
+            .Include(c => c.Fields)
+            .Include(c => c.Signatures)
+            .Include(c => c.Timers.Where(t => t.FiredAt == null && t.CancelledAt == null))
+            .AsSplitQuery()
+            .SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+
+    /// <summary>Saves in one transaction; timers added by the change are scheduled only after it committed.</summary>
+    public async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        var added = db.ChangeTracker.Entries<CaseTimer>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
+        await db.SaveChangesAsync(cancellationToken);
+        if (added.Count > 0)
+        {
+            await timers.ScheduleAsync(added, cancellationToken);
+        }
+    }
+}

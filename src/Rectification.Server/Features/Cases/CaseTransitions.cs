@@ -1,0 +1,117 @@
+using System.Text.Json;
+using Rectification.Server.Features.Timers;
+using Rectification.Server.Features.Workflows;
+using Rectification.Workflow.Definitions;
+using Rectification.Workflow.Engine;
+using Rectification.Workflow.Time;
+
+namespace Rectification.Server.Features.Cases;
+
+/// <summary>Who did something: a user, or the system when a timer fired.</summary>
+public sealed record Actor(int? Id, string Name, string UserName)
+{
+    public static Actor System { get; } = new(null, "系统", "system");
+}
+
+/// <summary>Applies changes to a case: every change bumps its version and appends one history entry, whose
+/// sequence number equals the new version, so history and version can never disagree.</summary>
+public sealed class CaseTransitions(TimeProvider clock, IWorkingCalendar calendar, ILogger<CaseTransitions> logger)
+{
+    /// <summary>Starts a new case in its flow's start stage.</summary>
+    public Case Start(Case @case, LoadedFlow flow, Actor actor)
+    {
+        var now = clock.GetUtcNow();
+        var start = flow.Definition.GetStage(flow.Definition.Start);
+        @case.FlowVersionId = flow.Id;
+        @case.CreatedAt = now;
+        @case.OpenYear = @case.Year;
+        @case.Version = 0;
+        Enter(@case, start, now);
+        Append(@case, actor, now, "propose", null, null, start.Key, @case.Note, null);
+        logger.LogInformation("Case {CaseVillage}/{Year} proposed in {Stage} by {User}", @case.VillageId, @case.Year, start.Key, actor.UserName);
+        return @case;
+    }
+
+    /// <summary>Moves a case to another stage by an action or a timer.</summary>
+    public void Move(Case @case, StageDefinition to, Actor actor, string kind, string action, string? comment, IReadOnlyList<FieldChange> changes)
+    {
+        var now = clock.GetUtcNow();
+        var from = @case.Stage;
+        foreach (var change in changes)
+        {
+            var existing = @case.Fields.FirstOrDefault(f => f.Key == change.Key);
+            if (change.New is null)
+            {
+                if (existing is not null)
+                {
+                    @case.Fields.Remove(existing);
+                }
+            }
+            else if (existing is null)
+            {
+                @case.Fields.Add(new CaseField { Key = change.Key, Value = change.New });
+            }
+            else
+            {
+                existing.Value = change.New;
+            }
+        }
+
+        foreach (var timer in @case.Timers.Where(t => t.FiredAt is null && t.CancelledAt is null))
+        {
+            timer.CancelledAt = now;
+        }
+
+        Enter(@case, to, now);
+        Append(@case, actor, now, kind, action, from, to.Key, comment, changes);
+        logger.LogInformation("Case {CaseId} moved {FromStage} -> {ToStage} by {Action} ({User})", @case.Id, from, to.Key, action, actor.UserName);
+    }
+
+    /// <summary>Records a change that keeps the stage, such as a checklist signature.</summary>
+    public void Record(Case @case, Actor actor, string kind, string action, string? comment)
+    {
+        Append(@case, actor, clock.GetUtcNow(), kind, action, @case.Stage, @case.Stage, comment, null);
+        logger.LogInformation("Case {CaseId} {Kind} {Action} in {Stage} by {User}", @case.Id, kind, action, @case.Stage, actor.UserName);
+    }
+
+    private void Enter(Case @case, StageDefinition stage, DateTimeOffset now)
+    {
+        @case.Stage = stage.Key;
+        @case.StageVisit++;
+        @case.StageEnteredAt = now;
+        @case.StageDeadline = stage.Deadline?.DueFrom(now, calendar);
+        @case.OpenYear = stage.Terminal ? null : @case.Year;
+        @case.EndedAt = stage.Terminal ? now : null;
+        foreach (var timer in stage.Timers)
+        {
+            @case.Timers.Add(new CaseTimer
+            {
+                StageVisit = @case.StageVisit,
+                Stage = stage.Key,
+                TimerKey = timer.Key,
+                DueAt = timer.After.DueFrom(now, calendar),
+            });
+        }
+    }
+
+    private static void Append(Case @case, Actor actor, DateTimeOffset now, string kind, string? action, string? from, string? to, string? comment,
+        IReadOnlyList<FieldChange>? changes)
+    {
+        @case.Version++;
+        @case.History.Add(new CaseEvent
+        {
+            Seq = @case.Version,
+            At = now,
+            ActorId = actor.Id,
+            ActorName = actor.Name,
+            Kind = kind,
+            Action = action,
+            FromStage = from,
+            ToStage = to,
+            Comment = comment,
+            Changes = changes is { Count: > 0 }
+                ? JsonSerializer.Serialize(changes.ToDictionary(c => c.Key, c => new { old = c.Old, @new = c.New }))
+                : null,
+        });
+    }
+}

@@ -1,0 +1,83 @@
+using Rectification.Server.Features.Auth;
+using Rectification.Server.Features.Workflows;
+using Rectification.Server.Infrastructure;
+using Rectification.Workflow.Engine;
+
+namespace Rectification.Server.Features.Cases;
+
+/// <summary>A user takes an action of the case's current stage: role, scope, version and guards are checked,
+/// then the case moves and its history grows, in one transaction.</summary>
+public static class TakeAction
+{
+    public sealed record Request(string? Comment, Dictionary<string, string?>? Fields);
+
+    public sealed class Handler(CaseStore store, FlowCatalog flows, CaseTransitions transitions)
+    {
+        public async Task<Result<Case>> HandleAsync(CurrentUser actor, int caseId, string actionKey, int? expectedVersion, Request request,
+            CancellationToken cancellationToken)
+        {
+            var @case = await store.FindAsync(actor, caseId, cancellationToken);
+            if (@case is null)
+            {
+                return Problem.NotFound($"No case {caseId}.");
+            }
+
+            var flow = flows.Get(@case.FlowVersionId).Definition;
+            var definitions = flow.Stages.SelectMany(s => s.Actions).Where(a => a.Key == actionKey).ToList();
+            if (definitions.Count == 0)
+            {
+                return Problem.NotFound($"The flow '{flow.Key}' has no action '{actionKey}'.");
+            }
+
+            var current = flow.GetStage(@case.Stage).FindAction(actionKey);
+            var roles = (current is null ? definitions.SelectMany(a => a.Roles) : current.Roles).Distinct().ToList();
+            if (actor.IsReadOnly || !roles.Any(actor.Has))
+            {
+                return Problem.Forbidden($"Action '{actionKey}' is taken by {string.Join(", ", roles)}; you hold {string.Join(", ", actor.Roles)}.");
+            }
+
+            if (expectedVersion is null)
+            {
+                return Preconditions.Required();
+            }
+
+            if (expectedVersion != @case.Version)
+            {
+                return Preconditions.Stale(@case.Version);
+            }
+
+            if (request.Comment is { Length: > 2000 })
+            {
+                return Problem.Invalid("comment", "At most 2000 characters.");
+            }
+
+            var state = new CaseState(
+                @case.Stage,
+                @case.Fields.ToDictionary(f => f.Key, f => f.Value),
+                @case.Signatures.Where(s => s.StageVisit == @case.StageVisit).Select(s => s.Item).ToHashSet());
+            var input = new ActionInput(request.Comment, request.Fields ?? []);
+            switch (FlowEngine.Decide(flow, state, actionKey, actor.Roles, input))
+            {
+                case ActionDecision.NotAvailable notAvailable:
+                    return new Problem(StatusCodes.Status409Conflict, "Action not available",
+                        $"The case is in stage '{notAvailable.Stage}' ({flow.GetStage(notAvailable.Stage).Name}), where '{actionKey}' cannot be taken.",
+                        Extensions: new Dictionary<string, object?> { ["stage"] = notAvailable.Stage });
+                case ActionDecision.Forbidden forbidden:
+                    return Problem.Forbidden($"Action '{actionKey}' is taken by {string.Join(", ", forbidden.AllowedRoles)}.");
+                case ActionDecision.InvalidInput invalid:
+                    return Problem.Validation(invalid.Errors);
+                case ActionDecision.Blocked blocked:
+                    return new Problem(StatusCodes.Status422UnprocessableEntity, "Conditions not met",
+                        string.Join(" ", blocked.Unmet.Select(u => u.Message)),
+                        Extensions: new Dictionary<string, object?> { ["unmet"] = blocked.Unmet });
+                case ActionDecision.Allowed allowed:
+                    var comment = string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim();
+                    transitions.Move(@case, allowed.To, new Actor(actor.Id, actor.DisplayName, actor.UserName), "action", actionKey, comment, allowed.Changes);
+                    await store.SaveAsync(cancellationToken);
+                    return @case;
+                default:
+                    throw new InvalidOperationException("Unknown decision.");
+            }
+        }
+    }
+}

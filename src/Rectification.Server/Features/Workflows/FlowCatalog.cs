@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Rectification.Server.Data;
+using Rectification.Server.Features.Audit;
+using Rectification.Server.Infrastructure;
+using Rectification.Workflow.Definitions;
+
+namespace Rectification.Server.Features.Workflows;
+
+/// <summary>Where flow files are read from and which flow new cases start on.</summary>
+public sealed record WorkflowOptions
+{
+    public const string Section = "Workflows";
+
+    /// <summary>The folder of flow files; relative paths are resolved against the application folder. Default: workflows.</summary>
+    public string Directory { get; init; } = "workflows";
+
+    /// <summary>The flow key new cases start on. Default: rectification.</summary>
+    public string DefaultFlow { get; init; } = "rectification";
+}
+
+/// <summary>A flow version with its parsed definition.</summary>
+public sealed record LoadedFlow(int Id, string Key, int Version, string Source, DateTimeOffset LoadedAt, FlowDefinition Definition, string Yaml);
+
+/// <summary>Every flow version the service knows, parsed once. Files are read on start: each distinct content
+/// becomes a new immutable version, and cases stay on the version they started with.</summary>
+public sealed class FlowCatalog(WorkflowOptions options, TimeProvider clock, ILogger<FlowCatalog> logger)
+{
+    private readonly ConcurrentDictionary<int, LoadedFlow> _byId = new();
+    private readonly ConcurrentDictionary<string, LoadedFlow> _latest = new(StringComparer.Ordinal);
+
+    public string DefaultFlowKey => options.DefaultFlow;
+
+    public LoadedFlow Get(int versionId) =>
+        _byId.TryGetValue(versionId, out var flow) ? flow : throw new KeyNotFoundException($"Flow version {versionId} is not loaded.");
+
+    public LoadedFlow? Latest(string key) => _latest.GetValueOrDefault(key);
+
+    public IReadOnlyList<LoadedFlow> Versions(string key) =>
+        _byId.Values.Where(f => f.Key == key).OrderBy(f => f.Version).ToList();
+
+    public IReadOnlyList<string> Keys => _latest.Keys.Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Reads every flow file, stops with all errors if any is invalid, and records new versions.</summary>
+    public async Task LoadAsync(AppDbContext db, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetFullPath(options.Directory, HostingSetup.AppDirectory);
+        var files = System.IO.Directory.Exists(directory)
+            ? System.IO.Directory.GetFiles(directory, "*.yaml").Concat(System.IO.Directory.GetFiles(directory, "*.yml")).Order(StringComparer.Ordinal).ToList()
+            : [];
+        var diagnostics = new List<FlowDiagnostic>();
+        var parsed = new List<(string File, string Yaml, FlowDefinition Definition)>();
+        foreach (var file in files)
+        {
+            var yaml = await File.ReadAllTextAsync(file, cancellationToken);
+            var result = FlowReader.Read(Path.GetFileName(file), yaml);
+            diagnostics.AddRange(result.Diagnostics);
+            if (result.Succeeded)
+            {
+                parsed.Add((Path.GetFileName(file), yaml, result.Definition!));
+            }
+        }
+
+        foreach (var duplicate in parsed.GroupBy(p => p.Definition.Key).Where(g => g.Count() > 1))
+        {
+            diagnostics.Add(new FlowDiagnostic(duplicate.Last().File, 1, 1, "key",
+                $"Flow key '{duplicate.Key}' is also used by {duplicate.First().File}.", $"流程键“{duplicate.Key}”与 {duplicate.First().File} 重复。"));
+        }
+
+        if (!parsed.Any(p => p.Definition.Key == options.DefaultFlow) && !diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
+        {
+            diagnostics.Add(new FlowDiagnostic(directory, 1, 1, "Workflows:DefaultFlow",
+                $"No flow file defines the default flow '{options.DefaultFlow}'.", $"没有流程文件定义默认流程“{options.DefaultFlow}”。"));
+        }
+
+        foreach (var warning in diagnostics.Where(d => d.Severity == DiagnosticSeverity.Warning))
+        {
+            logger.LogWarning("Flow warning {Diagnostic}", warning.ToString());
+        }
+
+        var errors = diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        if (errors.Count > 0)
+        {
+            throw new FlowLoadException(errors);
+        }
+
+        foreach (var (file, yaml, definition) in parsed)
+        {
+            await RecordVersionAsync(db, file, yaml, definition, cancellationToken);
+        }
+
+        foreach (var version in await db.FlowVersions.AsNoTracking().ToListAsync(cancellationToken))
+        {
+            Add(version);
+        }
+    }
+
+    private async Task RecordVersionAsync(AppDbContext db, string file, string yaml, FlowDefinition definition, CancellationToken cancellationToken)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(yaml.ReplaceLineEndings("\n"))));
+        var latest = await db.FlowVersions.Where(v => v.Key == definition.Key).OrderByDescending(v => v.Version).FirstOrDefaultAsync(cancellationToken);
+        if (latest?.ContentHash == hash)
+        {
+            return;
+        }
+
+        var version = new FlowVersion
+        {
+            Key = definition.Key,
+            Version = (latest?.Version ?? 0) + 1,
+            Name = definition.Name,
+            ContentHash = hash,
+            Source = file,
+            Yaml = yaml,
+            LoadedAt = clock.GetUtcNow(),
+        };
+        db.FlowVersions.Add(version);
+        db.AuditEvents.Add(new AuditEvent
+        {
+            At = version.LoadedAt,
+            ActorName = "系统",
+            Kind = "flow-version-loaded",
+            Subject = $"workflow/{version.Key}",
+            Detail = JsonSerializer.Serialize(new { version.Key, version.Version, version.Source, version.ContentHash }),
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        logger.LogInformation("Flow {FlowKey} version {Version} loaded from {File}", version.Key, version.Version, file);
+    }
+
+    private void Add(FlowVersion version)
+    {
+        var result = FlowReader.Read(version.Source, version.Yaml);
+        if (!result.Succeeded)
+        {
+            // A stored version was valid when it was stored; if the reader has since grown stricter, the cases on it
+            // must still move, so this is logged loudly rather than hidden.
+            logger.LogError("Stored flow {FlowKey} version {Version} no longer reads: {Errors}", version.Key, version.Version,
+                string.Join("; ", result.Errors));
+            return;
+        }
+
+        var loaded = new LoadedFlow(version.Id, version.Key, version.Version, version.Source, version.LoadedAt, result.Definition!, version.Yaml);
+        _byId[version.Id] = loaded;
+        _latest.AddOrUpdate(version.Key, loaded, (_, existing) => existing.Version >= loaded.Version ? existing : loaded);
+    }
+}

@@ -1,0 +1,79 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration.Json;
+using Serilog;
+
+namespace Rectification.Server.Infrastructure;
+
+/// <summary>Where the service keeps its files; relative paths are resolved against the content root.</summary>
+public sealed record StorageOptions
+{
+    public const string Section = "Storage";
+
+    /// <summary>The folder for the key ring and (later) evidence files. Default: data/.</summary>
+    public string DataDirectory { get; init; } = "data";
+
+    /// <summary>The SQLite connection string with its file resolved to an absolute path.</summary>
+    public string ConnectionString { get; init; } = "";
+}
+
+/// <summary>Wires configuration files, logging and storage from <c>config/</c>.</summary>
+public static class HostingSetup
+{
+    /// <summary>The folder holding config/ and workflows/: beside the binary, where the build copies them.</summary>
+    public static string AppDirectory => AppContext.BaseDirectory;
+
+    /// <summary>Reads config/appsettings.json and config/appsettings.{Environment}.json before environment variables and
+    /// the command line, so <c>--urls</c> and <c>ConnectionStrings__Rectification</c> still override them.</summary>
+    public static WebApplicationBuilder AddConfigDirectory(this WebApplicationBuilder builder)
+    {
+        var configDir = Path.Combine(AppDirectory, "config");
+        var sources = builder.Configuration.Sources;
+        var insertAt = sources.Select((s, i) => (s, i)).LastOrDefault(x => x.s is JsonConfigurationSource).i + 1;
+        var files = new[] { "appsettings.json", $"appsettings.{builder.Environment.EnvironmentName}.json" };
+        foreach (var file in files.Reverse())
+        {
+            var source = new JsonConfigurationSource { Path = Path.Combine(configDir, file), Optional = true, ReloadOnChange = false };
+            source.ResolveFileProvider();
+            sources.Insert(insertAt, source);
+        }
+
+        return builder;
+    }
+
+    /// <summary>The storage resolved by <see cref="AddStorage"/>, for registrations that need it at build time.</summary>
+    public static StorageOptions Storage(this WebApplicationBuilder builder) =>
+        (StorageOptions)((IHostApplicationBuilder)builder).Properties[typeof(StorageOptions)];
+
+    public static WebApplicationBuilder AddLogging(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSerilog((services, logger) => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .ReadFrom.Services(services)
+            .Enrich.FromLogContext());
+        return builder;
+    }
+
+    /// <summary>Resolves the data directory and the SQLite connection string (a file under data/ by default).</summary>
+    public static WebApplicationBuilder AddStorage(this WebApplicationBuilder builder)
+    {
+        var root = builder.Environment.ContentRootPath;
+        var storage = builder.Configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var dataDir = Path.GetFullPath(storage.DataDirectory, root);
+        Directory.CreateDirectory(dataDir);
+
+        var connection = new SqliteConnectionStringBuilder(
+            builder.Configuration.GetConnectionString("Rectification") ?? "Data Source=data/rectification.db");
+        connection.DataSource = Path.GetFullPath(connection.DataSource, root);
+        Directory.CreateDirectory(Path.GetDirectoryName(connection.DataSource)!);
+        var resolved = storage with { DataDirectory = dataDir, ConnectionString = connection.ToString() };
+        builder.Services.AddSingleton(resolved);
+        ((IHostApplicationBuilder)builder).Properties[typeof(StorageOptions)] = resolved;
+
+        // Tokens must survive restarts, so the key ring lives beside the database.
+        builder.Services.AddDataProtection()
+            .SetApplicationName("Rectification")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
+        return builder;
+    }
+}

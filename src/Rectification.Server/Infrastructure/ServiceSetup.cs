@@ -1,0 +1,55 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Rectification.Server.Data;
+using Rectification.Server.Features.Demo;
+using Rectification.Workflow.Time;
+using Serilog;
+
+namespace Rectification.Server.Infrastructure;
+
+/// <summary>The service's shared plumbing: database, clock, problems, JSON, OpenAPI and the request pipeline.</summary>
+public static class ServiceSetup
+{
+    public static WebApplicationBuilder AddPlatform(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var storage = builder.Storage();
+        services.AddDbContext<AppDbContext>(o => o.UseSqlite(storage.ConnectionString));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IWorkingCalendar>(WeekdayCalendar.Instance);
+        services.AddSingleton(builder.Configuration.GetSection(DemoOptions.Section).Get<DemoOptions>() ?? new DemoOptions());
+        services.AddScoped<DemoSeeder>();
+        services.AddHostedService<StartupInitializer>();
+
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ProblemExceptionHandler>();
+        // Malformed bodies must reach the exception handler, which names the field, in every environment.
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.KebabCaseLower));
+            o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        });
+        services.AddOpenApi();
+        return builder;
+    }
+
+    public static WebApplication UsePlatform(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseSerilogRequestLogging(o => o.EnrichDiagnosticContext = (diagnostics, http) =>
+        {
+            diagnostics.Set("User", http.User.Identity?.Name ?? "anonymous");
+            if (http.Request.RouteValues.TryGetValue("id", out var id) && http.Request.Path.StartsWithSegments("/api/v1/cases"))
+            {
+                diagnostics.Set("CaseId", id);
+            }
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapOpenApi().AllowAnonymous();
+        return app;
+    }
+}
