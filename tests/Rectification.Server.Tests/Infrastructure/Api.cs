@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Rectification.Server.Tests.Infrastructure;
+
+/// <summary>The calls tests make again and again, over real HTTP.</summary>
+public static class Api
+{
+    public static async Task<JsonElement> JsonAsync(this HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Reads the body, failing with it in the message when the status is not the expected one.</summary>
+    public static async Task<JsonElement> ExpectAsync(this HttpResponseMessage response, HttpStatusCode status)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"Expected {(int)status} but got {(int)response.StatusCode}: {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public static async Task<int> OrgIdAsync(this RectificationApp app, string name)
+    {
+        using var client = await app.ClientForAsync("city-viewer");
+        var orgs = await (await client.GetAsync("/api/v1/orgs")).ExpectAsync(HttpStatusCode.OK);
+        return orgs.EnumerateArray().Single(o => o.GetProperty("name").GetString() == name).GetProperty("id").GetInt32();
+    }
+
+    public static async Task<JsonElement> ProposeAsync(this HttpClient client, int villageId, params string[] situations)
+    {
+        var response = await client.PostAsJsonAsync("/api/v1/cases",
+            new { villageId, year = 2026, situations, source = "township-report", note = "摸底排查" });
+        return await response.ExpectAsync(HttpStatusCode.Created);
+    }
+
+    public static async Task<JsonElement> GetCaseAsync(this HttpClient client, int caseId) =>
+        await (await client.GetAsync($"/api/v1/cases/{caseId}")).ExpectAsync(HttpStatusCode.OK);
+
+    /// <summary>Takes an action with If-Match set to <paramref name="version"/>.</summary>
+    public static Task<HttpResponseMessage> ActAsync(this HttpClient client, int caseId, string action, int? version,
+        object? body = null)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/cases/{caseId}/actions/{action}")
+        {
+            Content = JsonContent.Create(body ?? new { }),
+        };
+        if (version is not null)
+        {
+            request.Headers.IfMatch.Add(new EntityTagHeaderValue($"\"{version}\""));
+        }
+
+        return client.SendAsync(request);
+    }
+
+    /// <summary>Reads the case's current version, then takes the action and expects 200.</summary>
+    public static async Task<JsonElement> ActOkAsync(this HttpClient client, int caseId, string action, object? body = null)
+    {
+        var current = await client.GetCaseAsync(caseId);
+        var response = await client.ActAsync(caseId, action, current.GetProperty("version").GetInt32(), body);
+        return await response.ExpectAsync(HttpStatusCode.OK);
+    }
+
+    public static async Task<JsonElement> SignAsync(this HttpClient client, int caseId, string item, HttpStatusCode expected = HttpStatusCode.OK) =>
+        await (await client.PostAsJsonAsync($"/api/v1/cases/{caseId}/checklist/{item}/sign", new { comment = "已完成" })).ExpectAsync(expected);
+
+    public static int Id(this JsonElement element) => element.GetProperty("id").GetInt32();
+
+    public static string Stage(this JsonElement element) => element.GetProperty("stage").GetProperty("key").GetString()!;
+
+    public static int Version(this JsonElement element) => element.GetProperty("version").GetInt32();
+}

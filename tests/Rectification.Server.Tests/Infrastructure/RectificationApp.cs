@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Rectification.Server.Tests.Infrastructure;
+
+/// <summary>The whole service in process, over a real SQLite file in a fresh temp folder, the real Quartz scheduler,
+/// demo data seeded, and a fake clock pinned to Monday 2026-03-02 09:00 in Shanghai. One per test class.</summary>
+public class RectificationApp : WebApplicationFactory<Program>
+{
+    /// <summary>The start of every test's world: a Monday morning early in the rectification year.</summary>
+    public static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.FromHours(8));
+
+    private readonly ConcurrentDictionary<string, string> _tokens = new();
+
+    public RectificationApp()
+    {
+        Directory.CreateDirectory(DataDirectory);
+    }
+
+    public FakeTimeProvider Clock { get; } = new(Start);
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "rectification-tests", Guid.NewGuid().ToString("N"));
+
+    public string DatabaseFile => Path.Combine(DataDirectory, "rectification.db");
+
+    /// <summary>Settings a test class adds or overrides (e.g. a folder of broken flow files).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Rectification"] = $"Data Source={DatabaseFile}",
+            ["Storage:DataDirectory"] = DataDirectory,
+            ["Demo:Seed"] = "true",
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+            ["Serilog:WriteTo:File:Args:path"] = Path.Combine(DataDirectory, "logs", "rectification-.log"),
+        };
+        foreach (var (key, value) in Settings)
+        {
+            settings[key] = value;
+        }
+
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Clock);
+        });
+    }
+
+    /// <summary>A client signed in as one of the demo accounts (password Demo@2026).</summary>
+    public async Task<HttpClient> ClientForAsync(string userName)
+    {
+        var client = CreateClient();
+        if (!_tokens.TryGetValue(userName, out var token))
+        {
+            using var anonymous = CreateClient();
+            var response = await anonymous.PostAsJsonAsync("/api/v1/auth/login", new { username = userName, password = "Demo@2026" });
+            response.EnsureSuccessStatusCode();
+            token = (await response.Content.ReadFromJsonAsync<TokenResponse>())!.Token;
+            _tokens[userName] = token;
+        }
+
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    /// <summary>Drops cached tokens, e.g. after moving the clock past their lifetime.</summary>
+    public void ForgetTokens() => _tokens.Clear();
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held open on some platform; the temp folder is cleaned by the OS eventually.
+            }
+        }
+    }
+
+    private sealed record TokenResponse(string Token);
+}
