@@ -23,14 +23,14 @@ public static class HostingSetup
     /// <summary>The folder holding config/ and workflows/: beside the binary, where the build copies them.</summary>
     public static string AppDirectory => AppContext.BaseDirectory;
 
-    /// <summary>Reads config/appsettings.json and config/appsettings.{Environment}.json before environment variables and
+    /// <summary>Reads config/serilog.json, config/appsettings.json and config/appsettings.{Environment}.json before environment variables and
     /// the command line, so <c>--urls</c> and <c>ConnectionStrings__Rectification</c> still override them.</summary>
     public static WebApplicationBuilder AddConfigDirectory(this WebApplicationBuilder builder)
     {
         var configDir = Path.Combine(AppDirectory, "config");
         var sources = builder.Configuration.Sources;
         var insertAt = sources.Select((s, i) => (s, i)).LastOrDefault(x => x.s is JsonConfigurationSource).i + 1;
-        var files = new[] { "appsettings.json", $"appsettings.{builder.Environment.EnvironmentName}.json" };
+        var files = new[] { "serilog.json", "appsettings.json", $"appsettings.{builder.Environment.EnvironmentName}.json" };
         foreach (var file in files.Reverse())
         {
             var source = new JsonConfigurationSource { Path = Path.Combine(configDir, file), Optional = true, ReloadOnChange = false };
