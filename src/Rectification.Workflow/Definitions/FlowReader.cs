@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 using Rectification.Workflow.Guards;
 using Rectification.Workflow.Time;
 using YamlDotNet.Core;
@@ -8,7 +9,7 @@ using YamlDotNet.RepresentationModel;
 namespace Rectification.Workflow.Definitions;
 
 /// <summary>Reads a flow definition from YAML, reporting every problem with its line, column and field.</summary>
-public static class FlowReader
+public static partial class FlowReader
 {
     /// <summary>Flow files are a few kilobytes; anything this large is a mistake or an attack.</summary>
     public const int MaxBytes = 256 * 1024;
@@ -34,6 +35,12 @@ public static class FlowReader
                 $"YAML syntax error: {ex.Message}", $"YAML 语法错误：{ex.Message}"));
             return new FlowReadResult(null, diagnostics);
         }
+        catch (SyntaxFailure ex)
+        {
+            diagnostics.Add(new FlowDiagnostic(source, ex.Line, ex.Column, "(syntax)",
+                $"YAML syntax error after this point: {ex.InnerException?.Message}", $"此处之后 YAML 语法错误：{ex.InnerException?.Message}"));
+            return new FlowReadResult(null, diagnostics);
+        }
 
         if (root is null)
         {
@@ -42,9 +49,11 @@ public static class FlowReader
 
         var reader = new Reader(source, diagnostics);
         var definition = reader.ReadFlow(root);
-        if (definition is not null && diagnostics.Count == 0)
+        if (definition is not null)
         {
-            diagnostics.AddRange(FlowValidator.Validate(source, definition));
+            // Validate what could be read even when parts could not, so an author sees every mistake in one round;
+            // elements the reader dropped are left out of the checks that would only echo its errors.
+            diagnostics.AddRange(FlowValidator.Validate(source, definition, reader.DroppedStages));
         }
 
         var hasErrors = diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
@@ -55,14 +64,25 @@ public static class FlowReader
     {
         // Anchors and aliases have no use in a flow file and are how YAML bombs are built: refuse them outright.
         var parser = new Parser(new StringReader(yaml));
-        while (parser.MoveNext())
+        var last = new Mark();
+        try
         {
-            if (parser.Current is AnchorAlias alias)
+            while (parser.MoveNext())
             {
-                diagnostics.Add(new FlowDiagnostic(source, (int)alias.Start.Line, (int)alias.Start.Column, "(syntax)",
-                    "Anchors and aliases (*name) are not allowed in flow files.", "流程文件中不允许使用锚点和别名（*name）。"));
-                return null;
+                last = parser.Current!.End;
+                if (parser.Current is AnchorAlias || parser.Current is NodeEvent { Anchor.IsEmpty: false })
+                {
+                    var at = parser.Current.Start;
+                    diagnostics.Add(new FlowDiagnostic(source, (int)at.Line, (int)at.Column, "(syntax)",
+                        "Anchors (&name) and aliases (*name) are not allowed in flow files.", "流程文件中不允许使用锚点（&name）和别名（*name）。"));
+                    return null;
+                }
             }
+        }
+        catch (Exception ex) when (ex is not YamlException and (InvalidOperationException or ArgumentException or FormatException))
+        {
+            // YamlDotNet reports some malformed input (e.g. an unclosed '[') with exceptions that carry no position.
+            throw new SyntaxFailure((int)last.Line, (int)last.Column, ex);
         }
 
         var stream = new YamlStream();
@@ -78,14 +98,31 @@ public static class FlowReader
         return root;
     }
 
+    private sealed class SyntaxFailure(int line, int column, Exception inner) : Exception(inner.Message, inner)
+    {
+        public int Line { get; } = line;
+
+        public int Column { get; } = column;
+    }
+
     private sealed class Reader(string source, List<FlowDiagnostic> diagnostics)
     {
+        /// <summary>Keys of stages that were written but could not be read, so the validator does not also call them missing.</summary>
+        public HashSet<string> DroppedStages { get; } = new(StringComparer.Ordinal);
+
         private static readonly string[] FlowKeys = ["key", "name", "description", "start", "stages"];
         private static readonly string[] StageKeys = ["key", "name", "roles", "terminal", "deadline", "actions", "checklist", "timers"];
         private static readonly string[] ActionKeys = ["key", "name", "roles", "to", "fields", "guards"];
         private static readonly string[] FieldKeys = ["key", "name", "type"];
         private static readonly string[] ChecklistKeys = ["key", "name", "role"];
         private static readonly string[] TimerKeys = ["key", "name", "after", "to"];
+
+        private static readonly Dictionary<string, FieldType> FieldTypes = new(StringComparer.OrdinalIgnoreCase)
+        {
+            ["text"] = FieldType.Text,
+            ["date"] = FieldType.Date,
+            ["number"] = FieldType.Number,
+        };
 
         public FlowDefinition? ReadFlow(YamlMappingNode root)
         {
@@ -99,9 +136,9 @@ public static class FlowReader
 
         private StageDefinition? ReadStage(YamlMappingNode node, string path)
         {
-            CheckKeys(node, path, StageKeys);
-            var key = RequiredScalar(node, "key", path + ".key");
+            var key = RequiredKey(node, path, KeyPattern());
             var stagePath = key is null ? path : $"stages[{key}]";
+            CheckKeys(node, stagePath, StageKeys);
             var name = RequiredScalar(node, "name", stagePath + ".name");
             var roles = ReadRoles(node, "roles", stagePath + ".roles");
             var terminal = ReadBool(node, "terminal", stagePath + ".terminal");
@@ -109,6 +146,11 @@ public static class FlowReader
             var actions = ReadList(node, "actions", stagePath + ".actions", required: false, ReadAction);
             var checklist = ReadList(node, "checklist", stagePath + ".checklist", required: false, ReadChecklistItem);
             var timers = ReadList(node, "timers", stagePath + ".timers", required: false, ReadTimer);
+            if (key is not null && name is null)
+            {
+                DroppedStages.Add(key);
+            }
+
             return key is null || name is null
                 ? null
                 : new StageDefinition(key, name, roles, terminal, deadline, actions, checklist, timers, PositionOf(node));
@@ -116,12 +158,17 @@ public static class FlowReader
 
         private ActionDefinition? ReadAction(YamlMappingNode node, string path)
         {
-            CheckKeys(node, path, ActionKeys);
-            var key = RequiredScalar(node, "key", path + ".key");
-            var actionPath = key is null ? path : $"{path[..path.LastIndexOf('[')]}[{key}]";
+            var key = RequiredKey(node, path, KeyPattern());
+            var actionPath = WithKey(path, key);
+            CheckKeys(node, actionPath, ActionKeys);
             var name = RequiredScalar(node, "name", actionPath + ".name");
             var roles = ReadRoles(node, "roles", actionPath + ".roles");
-            if (roles.Count == 0 && Find(node, "roles") is { } rolesNode)
+            var rolesNode = Find(node, "roles");
+            if (rolesNode is null)
+            {
+                Error(node, actionPath + ".roles", "'roles' is required: who may take this action.", "缺少必填项“roles”：谁可以执行此动作。");
+            }
+            else if (rolesNode is YamlSequenceNode { Children.Count: 0 })
             {
                 Error(rolesNode, actionPath + ".roles", "An action needs at least one role.", "动作至少需要一个角色。");
             }
@@ -136,14 +183,15 @@ public static class FlowReader
 
         private FieldDefinition? ReadField(YamlMappingNode node, string path)
         {
+            var key = RequiredKey(node, path, FieldKeyPattern());
+            path = WithKey(path, key);
             CheckKeys(node, path, FieldKeys);
-            var key = RequiredScalar(node, "key", path + ".key");
             var name = RequiredScalar(node, "name", path + ".name");
             var type = FieldType.Text;
             if (Find(node, "type") is { } typeNode)
             {
                 var text = ScalarValue(typeNode, path + ".type");
-                if (text is not null && !Enum.TryParse(text, ignoreCase: true, out type))
+                if (text is not null && !FieldTypes.TryGetValue(text, out type))
                 {
                     Error(typeNode, path + ".type", $"Unknown field type '{text}'; use text, date or number.",
                         $"未知的字段类型“{text}”，可用 text、date、number。");
@@ -155,14 +203,15 @@ public static class FlowReader
 
         private ChecklistItemDefinition? ReadChecklistItem(YamlMappingNode node, string path)
         {
+            var key = RequiredKey(node, path, KeyPattern());
+            path = WithKey(path, key);
             CheckKeys(node, path, ChecklistKeys);
-            var key = RequiredScalar(node, "key", path + ".key");
             var name = RequiredScalar(node, "name", path + ".name");
             var role = RequiredScalar(node, "role", path + ".role");
             if (role is not null && !Roles.IsKnown(role))
             {
+                // Reported here; the item is kept so checks on the stage's checklist do not echo this error.
                 Error(Find(node, "role")!, path + ".role", UnknownRole(role).En, UnknownRole(role).Zh);
-                role = null;
             }
 
             return key is null || name is null || role is null ? null : new ChecklistItemDefinition(key, name, role, PositionOf(node));
@@ -170,8 +219,9 @@ public static class FlowReader
 
         private TimerDefinition? ReadTimer(YamlMappingNode node, string path)
         {
+            var key = RequiredKey(node, path, KeyPattern());
+            path = WithKey(path, key);
             CheckKeys(node, path, TimerKeys);
-            var key = RequiredScalar(node, "key", path + ".key");
             var name = RequiredScalar(node, "name", path + ".name");
             var to = RequiredScalar(node, "to", path + ".to");
             var after = ReadDuration(node, "after", path + ".after");
@@ -211,7 +261,7 @@ public static class FlowReader
                 }
 
                 var (kindNode, value) = map.Children.First();
-                var kind = ((YamlScalarNode)kindNode).Value;
+                var kind = (kindNode as YamlScalarNode)?.Value;
                 var guard = kind switch
                 {
                     "fields" => ReadFieldsGuard(value, itemPath + ".fields"),
@@ -416,6 +466,22 @@ public static class FlowReader
             }
         }
 
+        /// <summary>Reads an element's key, which must be a plain identifier: it appears in URLs and diagram ids.</summary>
+        private string? RequiredKey(YamlMappingNode node, string path, Regex pattern)
+        {
+            var key = RequiredScalar(node, "key", path + ".key");
+            if (key is not null && !pattern.IsMatch(key))
+            {
+                Error(Find(node, "key")!, path + ".key", $"The key '{key}' must match {pattern}.", $"键“{key}”必须符合格式 {pattern}。");
+                return null;
+            }
+
+            return key;
+        }
+
+        // "stages[planning].actions[0]" becomes "stages[planning].actions[submit-plan]" once the key is known.
+        private static string WithKey(string path, string? key) => key is null ? path : $"{path[..path.LastIndexOf('[')]}[{key}]";
+
         private static YamlNode? Find(YamlMappingNode node, string key) =>
             node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
 
@@ -428,4 +494,12 @@ public static class FlowReader
         private void Error(YamlNode node, string field, string message, string messageZh) =>
             diagnostics.Add(new FlowDiagnostic(source, (int)node.Start.Line, (int)node.Start.Column, field, message, messageZh));
     }
+
+    /// <summary>Stage, action, checklist and timer keys: lower case words joined by '-', e.g. plan-review.</summary>
+    [GeneratedRegex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$")]
+    private static partial Regex KeyPattern();
+
+    /// <summary>Field keys: camelCase, as they appear in JSON, e.g. countyLeader.</summary>
+    [GeneratedRegex("^[a-z][A-Za-z0-9]*$")]
+    private static partial Regex FieldKeyPattern();
 }

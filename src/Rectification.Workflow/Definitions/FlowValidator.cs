@@ -6,8 +6,12 @@ namespace Rectification.Workflow.Definitions;
 /// dangling targets, duplicates, unreachable stages and dead ends.</summary>
 public static class FlowValidator
 {
-    public static IReadOnlyList<FlowDiagnostic> Validate(string source, FlowDefinition flow)
+    /// <param name="source">The file or draft name, for the diagnostics.</param>
+    /// <param name="flow">The definition as far as it could be read.</param>
+    /// <param name="droppedStages">Stages written in the file but not readable; already reported, so not "missing" again.</param>
+    public static IReadOnlyList<FlowDiagnostic> Validate(string source, FlowDefinition flow, IReadOnlySet<string>? droppedStages = null)
     {
+        droppedStages ??= new HashSet<string>();
         var found = new List<FlowDiagnostic>();
         void Error(SourcePosition at, string field, string en, string zh) =>
             found.Add(new FlowDiagnostic(source, at.Line, at.Column, field, en, zh));
@@ -22,11 +26,14 @@ public static class FlowValidator
             }
         }
 
-        var stageKeys = flow.Stages.Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
+        var stageKeys = flow.Stages.Select(s => s.Key).Concat(droppedStages).ToHashSet(StringComparer.Ordinal);
         var declaredFields = flow.Fields;
         if (flow.FindStage(flow.Start) is not { } start)
         {
-            Error(new SourcePosition(1, 1), "start", $"The start stage '{flow.Start}' does not exist.", $"起始阶段“{flow.Start}”不存在。");
+            if (!droppedStages.Contains(flow.Start))
+            {
+                Error(new SourcePosition(1, 1), "start", $"The start stage '{flow.Start}' does not exist.", $"起始阶段“{flow.Start}”不存在。");
+            }
         }
         else if (start.Terminal)
         {
@@ -61,9 +68,9 @@ public static class FlowValidator
                 }
 
                 CheckDuplicates(action.Fields.Select(f => (f.Key, f.Position)), actionPath + ".fields", "field", "字段", Error);
-                foreach (var guard in action.Guards)
+                for (var i = 0; i < action.Guards.Count; i++)
                 {
-                    CheckGuard(guard, stage, actionPath, declaredFields, Error, Warn);
+                    CheckGuard(action.Guards[i], stage, $"{actionPath}.guards[{i}]", declaredFields, Error, Warn);
                 }
 
                 if (stage.Roles.Count > 0)
@@ -101,7 +108,7 @@ public static class FlowValidator
     private static void CheckGuard(
         Guard guard,
         StageDefinition stage,
-        string actionPath,
+        string guardPath,
         IReadOnlyDictionary<string, FieldDefinition> declaredFields,
         Action<SourcePosition, string, string, string> error,
         Action<SourcePosition, string, string, string> warn)
@@ -111,13 +118,13 @@ public static class FlowValidator
             case FieldsGuard fields:
                 foreach (var key in fields.Required.Where(k => !declaredFields.ContainsKey(k)))
                 {
-                    error(guard.Position, actionPath + ".guards.fields", $"Field '{key}' is required but no action collects it.",
+                    error(guard.Position, guardPath + ".fields", $"Field '{key}' is required but no action collects it.",
                         $"字段“{key}”被要求必填，但没有任何动作收集该字段。");
                 }
 
                 break;
             case ChecklistCompleteGuard when stage.Checklist.Count == 0:
-                warn(guard.Position, actionPath + ".guards.checklist", $"Stage '{stage.Key}' has no checklist, so this guard always holds.",
+                warn(guard.Position, guardPath + ".checklist", $"Stage '{stage.Key}' has no checklist, so this guard always holds.",
                     $"阶段“{stage.Key}”没有清单，此条件总是成立。");
                 break;
         }

@@ -36,6 +36,11 @@ public sealed class SituationCatalog
         {
             throw new FormatException($"{source}:{ex.Start.Line}:{ex.Start.Column}: {ex.Message}", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet reports some malformed input (e.g. an unclosed '[') without a position.
+            throw new FormatException($"{source}: YAML syntax error: {ex.Message}", ex);
+        }
 
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root
             || !root.Children.TryGetValue(new YamlScalarNode("situations"), out var list) || list is not YamlSequenceNode items)

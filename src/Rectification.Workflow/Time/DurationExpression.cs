@@ -81,9 +81,16 @@ public sealed partial record DurationExpression(int Amount, DurationUnit Unit)
     {
         var day = start;
         var counted = 0;
+        var limit = start.AddYears(count / 200 + 2);
         while (counted < count)
         {
             day = day.AddDays(1);
+            if (day > limit)
+            {
+                // No calendar has so few working days; a broken one must not hang the service.
+                throw new InvalidOperationException($"The working calendar has fewer than {count} working days between {start} and {limit}.");
+            }
+
             if (calendar.IsWorkingDay(day))
             {
                 counted++;

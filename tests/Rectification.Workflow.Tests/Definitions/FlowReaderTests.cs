@@ -63,7 +63,7 @@ public sealed class FlowReaderTests
             """);
 
         var error = SingleError(result);
-        Assert.Equal((8, 44, "stages[open].checklist[0].role"), (error.Line, error.Column, error.Field));
+        Assert.Equal((8, 44, "stages[open].checklist[signed].role"), (error.Line, error.Column, error.Field));
         Assert.Contains("'mayor'", error.Message, StringComparison.Ordinal);
     }
 
@@ -299,11 +299,13 @@ public sealed class FlowReaderTests
                 terminal: true
             """);
 
-        var error = SingleError(result);
-        // Keys are checked before the stage's own key is read, so the path names the stage by index.
-        Assert.Equal((8, 5, "stages[0].actoins"), (error.Line, error.Column, error.Field));
+        // The typo is reported first; what it causes (a stage with no way out, one that cannot be reached) follows.
+        Assert.Null(result.Definition);
+        var error = result.Diagnostics[0];
+        Assert.Equal((8, 5, "stages[open].actoins"), (error.Line, error.Column, error.Field));
         Assert.Contains("Unknown key 'actoins'", error.Message, StringComparison.Ordinal);
         Assert.Contains("actions", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["stages[open].actoins", "stages[open]", "stages[closed]"], result.Diagnostics.Select(d => d.Field));
     }
 
     [Fact]
@@ -332,7 +334,7 @@ public sealed class FlowReaderTests
             """);
 
         var error = SingleError(result);
-        Assert.Equal((16, 21, "stages[open].actions[close].guards.fields"), (error.Line, error.Column, error.Field));
+        Assert.Equal((16, 21, "stages[open].actions[close].guards[0].fields"), (error.Line, error.Column, error.Field));
         Assert.Contains("'mayorName'", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("'leader'", error.Message, StringComparison.Ordinal);
     }
@@ -370,7 +372,7 @@ public sealed class FlowReaderTests
     }
 
     [Fact]
-    public void Read_AnchorAndAlias_AreRejectedAtTheAlias()
+    public void Read_AnchorAndAlias_AreRejectedAtTheAnchor()
     {
         var result = FlowReader.Read(Source, """
             key: mini
@@ -390,9 +392,10 @@ public sealed class FlowReaderTests
                 terminal: true
             """);
 
+        // The anchor is refused where it is defined, before any alias can use it.
         var error = SingleError(result);
-        Assert.Equal((11, 16, "(syntax)"), (error.Line, error.Column, error.Field));
-        Assert.Contains("Anchors and aliases", error.Message, StringComparison.Ordinal);
+        Assert.Equal((7, 12, "(syntax)"), (error.Line, error.Column, error.Field));
+        Assert.Contains("Anchors (&name) and aliases (*name)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -461,7 +464,7 @@ public sealed class FlowReaderTests
                 (7, "stages[open].roles"),
                 (8, "stages[open].deadline"),
                 (15, "stages[open].actions[close].guards[0]"),
-                (19, "stages[1].timerz"),
+                (19, "stages[closed].timerz"),
             ],
             result.Diagnostics.Select(d => (d.Line, d.Field)));
         Assert.All(result.Diagnostics, d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
@@ -534,7 +537,7 @@ public sealed class FlowReaderTests
 
         var warning = Assert.Single(result.Diagnostics);
         Assert.Equal(DiagnosticSeverity.Warning, warning.Severity);
-        Assert.Equal((14, 13, "stages[open].actions[close].guards.checklist"), (warning.Line, warning.Column, warning.Field));
+        Assert.Equal((14, 13, "stages[open].actions[close].guards[0].checklist"), (warning.Line, warning.Column, warning.Field));
         Assert.True(result.Succeeded);
         Assert.Empty(result.Errors);
         var guard = Assert.Single(result.Definition!.GetStage("open").FindAction("close")!.Guards);
@@ -559,6 +562,148 @@ public sealed class FlowReaderTests
             terminal: true
 
         """;
+
+    [Fact]
+    public void Read_UnclosedBracket_ReportsASyntaxErrorInsteadOfThrowing()
+    {
+        var result = FlowReader.Read(Source, "key: a\nname: [x, y\nstart: b\n");
+
+        var error = SingleError(result);
+        Assert.Equal("(syntax)", error.Field);
+        Assert.InRange(error.Line, 1, 3);
+    }
+
+    [Fact]
+    public void Read_GuardWithListAsKind_ReportsTheGuard()
+    {
+        var result = FlowReader.Read(Source, """
+            key: mini
+            name: Mini
+            start: open
+            stages:
+              - key: open
+                name: Open
+                actions:
+                  - key: close
+                    name: Close
+                    roles: [county-admin]
+                    to: closed
+                    guards:
+                      - { [a, b]: c }
+              - key: closed
+                name: Closed
+                terminal: true
+            """);
+
+        Assert.Equal((13, 15, "stages[open].actions[close].guards[0]"), (SingleError(result).Line, SingleError(result).Column, SingleError(result).Field));
+    }
+
+    [Fact]
+    public void Read_ActionWithoutRoles_IsAnError()
+    {
+        var result = FlowReader.Read(Source, """
+            key: mini
+            name: Mini
+            start: open
+            stages:
+              - key: open
+                name: Open
+                actions:
+                  - key: close
+                    name: Close
+                    to: closed
+              - key: closed
+                name: Closed
+                terminal: true
+            """);
+
+        var error = SingleError(result);
+        Assert.Equal((8, 9, "stages[open].actions[close].roles"), (error.Line, error.Column, error.Field));
+    }
+
+    [Theory]
+    [InlineData("7")]
+    [InlineData("\"date, number\"")]
+    [InlineData("colour")]
+    public void Read_UnknownFieldType_IsAnError(string type)
+    {
+        var result = FlowReader.Read(Source, $"""
+            key: mini
+            name: Mini
+            start: open
+            stages:
+              - key: open
+                name: Open
+                actions:
+                  - key: close
+                    name: Close
+                    roles: [county-admin]
+                    to: closed
+                    fields:
+                      - {"{"} key: when, name: When, type: {type} {"}"}
+              - key: closed
+                name: Closed
+                terminal: true
+            """);
+
+        Assert.Equal("stages[open].actions[close].fields[when].type", SingleError(result).Field);
+    }
+
+    [Theory]
+    [InlineData("plan_review")]
+    [InlineData("Plan")]
+    [InlineData("plan review")]
+    public void Read_StageKeyThatIsNotAnIdentifier_IsAnError(string key)
+    {
+        var result = FlowReader.Read(Source, $"""
+            key: mini
+            name: Mini
+            start: open
+            stages:
+              - key: open
+                name: Open
+                actions:
+                  - key: close
+                    name: Close
+                    roles: [county-admin]
+                    to: closed
+              - key: closed
+                name: Closed
+                terminal: true
+              - key: "{key}"
+                name: Odd
+                terminal: true
+            """);
+
+        Assert.Contains(result.Errors, e => e.Field == "stages[2].key" && e.Line == 15);
+    }
+
+    [Fact]
+    public void Read_ReaderAndValidatorMistakes_AreReportedInOneRound()
+    {
+        var result = FlowReader.Read(Source, """
+            key: mini
+            name: Mini
+            start: open
+            stages:
+              - key: open
+                name: Open
+                roles: [county-admin, mayor]
+                actions:
+                  - key: close
+                    name: Close
+                    roles: [county-admin]
+                    to: nowhere
+              - key: closed
+                name: Closed
+                terminal: true
+            """);
+
+        Assert.Null(result.Definition);
+        Assert.Equal(
+            ["stages[open].roles", "stages[open].actions[close].to", "stages[closed]"],
+            result.Errors.Select(d => d.Field));
+    }
 
     /// <summary>Appends a comment so the file is exactly <paramref name="bytes"/> bytes of UTF-8.</summary>
     private static string PadTo(string yaml, int bytes)

@@ -182,4 +182,15 @@ public sealed class DurationExpressionTests
         Assert.Equal(expected, actual);
         Assert.Equal(Shanghai, actual.Offset);
     }
+
+    [Fact]
+    public void AddWorkingDays_CalendarWithoutWorkingDays_ThrowsInsteadOfLoopingForever()
+    {
+        Assert.Throws<InvalidOperationException>(() => DurationExpression.AddWorkingDays(new DateOnly(2026, 3, 2), 5, new NoWorkingDays()));
+    }
+
+    private sealed class NoWorkingDays : IWorkingCalendar
+    {
+        public bool IsWorkingDay(DateOnly day) => false;
+    }
 }
