@@ -17,7 +17,7 @@ public sealed record Actor(int? Id, string Name, string UserName)
 /// sequence number equals the new version, so history and version can never disagree.</summary>
 public sealed class CaseTransitions(TimeProvider clock, IWorkingCalendar calendar, ILogger<CaseTransitions> logger)
 {
-    /// <summary>Starts a new case in its flow's start stage.</summary>
+    /// <summary>Starts a new case in its flow's start stage; the caller logs it once saved, when it has an id.</summary>
     public Case Start(Case @case, LoadedFlow flow, Actor actor)
     {
         var now = clock.GetUtcNow();
@@ -28,7 +28,6 @@ public sealed class CaseTransitions(TimeProvider clock, IWorkingCalendar calenda
         @case.Version = 0;
         Enter(@case, start, now);
         Append(@case, actor, now, "propose", null, null, start.Key, @case.Note, null);
-        logger.LogInformation("Case {CaseVillage}/{Year} proposed in {Stage} by {User}", @case.VillageId, @case.Year, start.Key, actor.UserName);
         return @case;
     }
 

@@ -13,7 +13,8 @@ public static class ProposeCase
 {
     public sealed record Request(int? VillageId, int? Year, IReadOnlyList<string>? Situations, string? Source, string? Note);
 
-    public sealed class Handler(CaseStore store, OrgDirectory orgs, FlowCatalog flows, SituationCatalog catalog, CaseTransitions transitions, TimeProvider clock)
+    public sealed class Handler(CaseStore store, OrgDirectory orgs, FlowCatalog flows, SituationCatalog catalog, CaseTransitions transitions,
+        TimeProvider clock, ILogger<Handler> logger)
     {
         public async Task<Result<Case>> HandleAsync(CurrentUser actor, Request request, CancellationToken cancellationToken)
         {
@@ -112,7 +113,7 @@ public static class ProposeCase
             store.Db.Cases.Add(@case);
             // Two proposals racing past the check above meet the unique index; the loser gets a 409 from the exception handler.
             await store.SaveAsync(cancellationToken);
-
+            logger.LogInformation("Case {CaseId} proposed for {Village} {Year} in {Stage} by {User}", @case.Id, village.Name, year, @case.Stage, actor.UserName);
             return @case;
         }
 
