@@ -36,13 +36,13 @@ public sealed class OrgAndUserTests(RectificationApp app) : IClassFixture<Rectif
         Assert.Equal("village", village.GetProperty("level").GetString());
 
         var user = await (await admin.PostAsJsonAsync("/api/v1/users", new
-            {
-                username = "ceshi-secretary",
-                displayName = "测试镇党委书记",
-                password = "Secret2026",
-                orgUnitId = township.Id(),
-                roles = new[] { "township-secretary" },
-            }))
+        {
+            username = "ceshi-secretary",
+            displayName = "测试镇党委书记",
+            password = "Secret2026",
+            orgUnitId = township.Id(),
+            roles = new[] { "township-secretary" },
+        }))
             .ExpectAsync(HttpStatusCode.Created);
         Assert.False(user.TryGetProperty("passwordHash", out _));
 
@@ -78,13 +78,13 @@ public sealed class OrgAndUserTests(RectificationApp app) : IClassFixture<Rectif
     {
         using var admin = await app.ClientForAsync("county-admin");
         var problem = await (await admin.PostAsJsonAsync("/api/v1/users", new
-            {
-                username = "x",
-                displayName = "",
-                password = "short",
-                orgUnitId = await app.OrgIdAsync("旺起镇"),
-                roles = new[] { "emperor" },
-            }))
+        {
+            username = "x",
+            displayName = "",
+            password = "short",
+            orgUnitId = await app.OrgIdAsync("旺起镇"),
+            roles = new[] { "emperor" },
+        }))
             .ExpectAsync(HttpStatusCode.BadRequest);
         var errors = problem.GetProperty("errors");
         foreach (var field in new[] { "username", "displayName", "password", "roles[0]" })
@@ -93,24 +93,24 @@ public sealed class OrgAndUserTests(RectificationApp app) : IClassFixture<Rectif
         }
 
         var misplaced = await (await admin.PostAsJsonAsync("/api/v1/users", new
-            {
-                username = "wrong-level",
-                displayName = "放错层级",
-                password = "Secret2026",
-                orgUnitId = await app.OrgIdAsync("旺起村"),
-                roles = new[] { "county-admin" },
-            }))
+        {
+            username = "wrong-level",
+            displayName = "放错层级",
+            password = "Secret2026",
+            orgUnitId = await app.OrgIdAsync("旺起村"),
+            roles = new[] { "county-admin" },
+        }))
             .ExpectAsync(HttpStatusCode.BadRequest);
         Assert.True(misplaced.GetProperty("errors").TryGetProperty("roles", out _));
 
         await (await admin.PostAsJsonAsync("/api/v1/users", new
-            {
-                username = "inspector",
-                displayName = "重名",
-                password = "Secret2026",
-                orgUnitId = await app.OrgIdAsync("丰满区"),
-                roles = new[] { "inspector" },
-            }))
+        {
+            username = "inspector",
+            displayName = "重名",
+            password = "Secret2026",
+            orgUnitId = await app.OrgIdAsync("丰满区"),
+            roles = new[] { "inspector" },
+        }))
             .ExpectAsync(HttpStatusCode.Conflict);
 
         using var secretary = await app.ClientForAsync("township-secretary");

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Identity;
@@ -6,7 +7,6 @@ using Microsoft.Extensions.Options;
 using Rectification.Server.Data;
 using Rectification.Server.Features.Users;
 using Rectification.Server.Infrastructure;
-using System.Security.Claims;
 
 namespace Rectification.Server.Features.Auth;
 
