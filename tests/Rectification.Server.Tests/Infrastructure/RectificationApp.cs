@@ -18,14 +18,25 @@ public class RectificationApp : WebApplicationFactory<Program>
 
     private readonly ConcurrentDictionary<string, string> _tokens = new();
 
+    private readonly bool _ownsDirectory;
+
     public RectificationApp()
+        : this(null, Start)
     {
-        Directory.CreateDirectory(DataDirectory);
     }
 
-    public FakeTimeProvider Clock { get; } = new(Start);
+    /// <summary>An app over an existing data folder (a restart), or a fresh one when <paramref name="dataDirectory"/> is null.</summary>
+    public RectificationApp(string? dataDirectory, DateTimeOffset now)
+    {
+        _ownsDirectory = dataDirectory is null;
+        DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "rectification-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(DataDirectory);
+        Clock = new FakeTimeProvider(now);
+    }
 
-    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "rectification-tests", Guid.NewGuid().ToString("N"));
+    public FakeTimeProvider Clock { get; }
+
+    public string DataDirectory { get; }
 
     public string DatabaseFile => Path.Combine(DataDirectory, "rectification.db");
 
@@ -83,7 +94,7 @@ public class RectificationApp : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing)
+        if (disposing && _ownsDirectory)
         {
             try
             {
