@@ -26,7 +26,7 @@ public class RectificationApp : WebApplicationFactory<Program>
     }
 
     /// <summary>An app over an existing data folder (a restart), or a fresh one when <paramref name="dataDirectory"/> is null.</summary>
-    public RectificationApp(string? dataDirectory, DateTimeOffset now)
+    protected RectificationApp(string? dataDirectory, DateTimeOffset now)
     {
         _ownsDirectory = dataDirectory is null;
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "rectification-tests", Guid.NewGuid().ToString("N"));
