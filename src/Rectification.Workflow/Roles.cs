@@ -19,5 +19,5 @@ public static class Roles
         [CityViewer] = "市委组织部",
     };
 
-    public static bool IsKnown(string role) => All.ContainsKey(role);
+    public static bool IsKnown(string? role) => role is not null && All.ContainsKey(role);
 }

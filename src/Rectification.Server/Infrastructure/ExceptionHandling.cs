@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Rectification.Server.Features.Workflows;
 
 namespace Rectification.Server.Infrastructure;
 
@@ -13,14 +14,17 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     {
         var (status, title, detail, errors) = exception switch
         {
+            // The serializer's own message names internal types; the path and line are what the client needs.
             BadHttpRequestException { InnerException: JsonException json } => (400, "Malformed JSON",
                 $"The request body is not valid JSON for this endpoint at {json.Path ?? "$"} (line {json.LineNumber + 1}).",
-                new Dictionary<string, string[]> { [json.Path ?? "$"] = [FirstLine(json.Message)] }),
+                new Dictionary<string, string[]> { [json.Path ?? "$"] = ["Not valid JSON here, or a value of the wrong type, or a member this endpoint does not take."] }),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message, null),
             DbUpdateConcurrencyException => (409, "Conflict", "The case was changed by someone else; reload it and try again.", null),
-            // SQLITE_CONSTRAINT: a racing request wrote the same unique row first.
-            DbUpdateException { InnerException: SqliteException { SqliteErrorCode: 19 } } =>
+            DbUpdateException { InnerException: SqliteException { SqliteExtendedErrorCode: SqliteUniqueViolation or SqlitePrimaryKeyViolation } } =>
                 (409, "Conflict", "A conflicting change was saved first; reload and try again.", null),
+            DbUpdateException { InnerException: SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked } } or SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked } =>
+                (503, "Busy", "The database is busy; try again in a moment.", null),
+            FlowVersionUnavailableException unavailable => (503, "Flow unavailable", unavailable.Message, null),
             _ => (500, "Internal error", "An unexpected error occurred; it has been logged.", null),
         };
         if (status >= 500)
@@ -29,6 +33,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         }
 
         httpContext.Response.StatusCode = status;
+        if (status == 503)
+        {
+            httpContext.Response.Headers.RetryAfter = "1";
+        }
+
         var problem = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = detail };
         if (errors is not null)
         {
@@ -38,5 +47,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
 
-    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+    private const int SqlitePrimaryKeyViolation = 1555;
+    private const int SqliteUniqueViolation = 2067;
 }

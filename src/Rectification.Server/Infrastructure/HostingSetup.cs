@@ -70,10 +70,22 @@ public static class HostingSetup
         builder.Services.AddSingleton(resolved);
         ((IHostApplicationBuilder)builder).Properties[typeof(StorageOptions)] = resolved;
 
-        // Tokens must survive restarts, so the key ring lives beside the database.
+        // Tokens must survive restarts, so the key ring lives beside the database. Whoever reads it can mint tokens:
+        // on Unix only the service's own account may open the folder.
+        var keys = Path.Combine(dataDir, "keys");
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(keys);
+        }
+        else
+        {
+            Directory.CreateDirectory(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            File.SetUnixFileMode(keys, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         builder.Services.AddDataProtection()
             .SetApplicationName("Rectification")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDir, "keys")));
+            .PersistKeysToFileSystem(new DirectoryInfo(keys));
         return builder;
     }
 }

@@ -37,8 +37,7 @@ public static class ServiceSetup
 
     public static WebApplication UsePlatform(this WebApplication app)
     {
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // Outside the exception handler, so the log shows the status the client got, not the exception on its way to a 4xx.
         app.UseSerilogRequestLogging(o => o.EnrichDiagnosticContext = (diagnostics, http) =>
         {
             diagnostics.Set("User", http.User.Identity?.Name ?? "anonymous");
@@ -47,6 +46,8 @@ public static class ServiceSetup
                 diagnostics.Set("CaseId", id);
             }
         });
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();

@@ -77,4 +77,51 @@ public sealed class LoginTests(RectificationApp app) : IClassFixture<Rectificati
         Assert.Equal(unit, me.GetProperty("orgUnit").GetProperty("name").GetString());
         Assert.Equal(level, me.GetProperty("orgUnit").GetProperty("level").GetString());
     }
+
+    [Fact]
+    public async Task Login_ParallelWrongPasswords_StillLockTheAccount()
+    {
+        using var client = app.CreateClient();
+        var guesses = await Task.WhenAll(Enumerable.Range(0, 12).Select(i =>
+            client.PostAsJsonAsync("/api/v1/auth/login", new { username = "inspector", password = $"guess{i}" })));
+        Assert.All(guesses, r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
+
+        // Twelve parallel guesses are more than the limit of five: the right password is refused now.
+        await (await client.PostAsJsonAsync("/api/v1/auth/login", new { username = "inspector", password = "Demo@2026" }))
+            .ExpectAsync(HttpStatusCode.Unauthorized);
+        app.Clock.Advance(TimeSpan.FromMinutes(16));
+        await (await client.PostAsJsonAsync("/api/v1/auth/login", new { username = "inspector", password = "Demo@2026" }))
+            .ExpectAsync(HttpStatusCode.OK);
+        app.ForgetTokens();
+    }
+
+    [Fact]
+    public async Task Login_UserNameInAnotherCase_SignsInTheSameAccount()
+    {
+        using var client = app.CreateClient();
+        await (await client.PostAsJsonAsync("/api/v1/auth/login", new { username = "City-Viewer", password = "Demo@2026" }))
+            .ExpectAsync(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Login_OverlongUserName_Returns400()
+    {
+        using var client = app.CreateClient();
+        var problem = await (await client.PostAsJsonAsync("/api/v1/auth/login", new { username = new string('a', 5000), password = "x" }))
+            .ExpectAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("username", out _));
+    }
+
+    [Fact]
+    public async Task Refusals_SayWhatIsMissing()
+    {
+        using var anonymous = app.CreateClient();
+        var unauthorized = await (await anonymous.GetAsync("/api/v1/orgs")).ExpectAsync(HttpStatusCode.Unauthorized);
+        Assert.Contains("Bearer", unauthorized.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        app.ForgetTokens();
+        using var secretary = await app.ClientForAsync("township-secretary");
+        var forbidden = await (await secretary.GetAsync("/api/v1/users")).ExpectAsync(HttpStatusCode.Forbidden);
+        Assert.Contains("county-admin", forbidden.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
 }

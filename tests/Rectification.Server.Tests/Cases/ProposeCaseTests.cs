@@ -141,6 +141,7 @@ public sealed class ProposeCaseTests(RectificationApp app) : IClassFixture<Recti
         var problem = await (await admin.PostAsync("/api/v1/cases", content)).ExpectAsync(HttpStatusCode.BadRequest);
         Assert.Equal("Malformed JSON", problem.GetProperty("title").GetString());
         Assert.Contains(path, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Rectification.Server", problem.ToString(), StringComparison.Ordinal);
         Assert.Equal(before, await CountCasesAsync());
     }
 

@@ -203,4 +203,26 @@ public sealed class TakeActionTests(RectificationApp app) : IClassFixture<Rectif
         anonymous.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "not-a-token");
         await (await anonymous.GetAsync("/api/v1/cases")).ExpectAsync(HttpStatusCode.Unauthorized);
     }
+
+    [Fact]
+    public async Task Sign_WithoutIfMatch_Returns428()
+    {
+        using var admin = await app.ClientForAsync("county-admin");
+        var id = (await (await admin.GetAsync("/api/v1/cases?stage=reviewing")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items")[0].Id();
+        var before = await admin.GetCaseAsync(id);
+        await (await admin.PostAsJsonAsync($"/api/v1/cases/{id}/checklist/cross-review/sign", new { })).ExpectAsync((HttpStatusCode)428);
+        Assert.Equal(before.Version(), (await admin.GetCaseAsync(id)).Version());
+    }
+
+    [Theory]
+    [InlineData("page=abc")]
+    [InlineData("page=0")]
+    [InlineData("page=30000000&pageSize=100")]
+    [InlineData("year=twenty")]
+    public async Task ListCases_BadQuery_Returns400(string query)
+    {
+        using var admin = await app.ClientForAsync("county-admin");
+        var problem = await (await admin.GetAsync($"/api/v1/cases?{query}")).ExpectAsync(HttpStatusCode.BadRequest);
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+    }
 }

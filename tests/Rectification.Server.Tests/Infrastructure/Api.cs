@@ -63,8 +63,21 @@ public static class Api
         return await response.ExpectAsync(HttpStatusCode.OK);
     }
 
-    public static async Task<JsonElement> SignAsync(this HttpClient client, int caseId, string item, HttpStatusCode expected = HttpStatusCode.OK) =>
-        await (await client.PostAsJsonAsync($"/api/v1/cases/{caseId}/checklist/{item}/sign", new { comment = "已完成" })).ExpectAsync(expected);
+    /// <summary>Signs a checklist item with If-Match set to the version the case has now.</summary>
+    public static async Task<JsonElement> SignAsync(this HttpClient client, int caseId, string item, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        var current = await client.GetAsync($"/api/v1/cases/{caseId}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/cases/{caseId}/checklist/{item}/sign")
+        {
+            Content = JsonContent.Create(new { comment = "已完成" }),
+        };
+        if (current.Headers.ETag is { } etag)
+        {
+            request.Headers.IfMatch.Add(etag);
+        }
+
+        return await (await client.SendAsync(request)).ExpectAsync(expected);
+    }
 
     public static int Id(this JsonElement element) => element.GetProperty("id").GetInt32();
 

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Identity;
@@ -20,6 +21,15 @@ public static class Login
     // The same answer for an unknown user, a wrong password and a locked account: no hint which part was wrong.
     private static readonly Problem Refused = new(StatusCodes.Status401Unauthorized, "Sign-in failed", "用户名或密码错误，或账号已被临时锁定。");
 
+    private static readonly User Nobody = new() { UserName = "", DisplayName = "" };
+
+    private const int MaxUserNameLength = 64;
+    private const int MaxPasswordLength = 128;
+
+    // A hash of a random password, computed once, to verify against when there is no real hash to check.
+    private static readonly Lazy<string> DummyHash = new(() =>
+        new PasswordHasher<User>().HashPassword(Nobody, Convert.ToBase64String(RandomNumberGenerator.GetBytes(18))));
+
     public sealed class Handler(
         AppDbContext db,
         IPasswordHasher<User> hasher,
@@ -31,14 +41,14 @@ public static class Login
         public async Task<Result<Response>> HandleAsync(Request request, CancellationToken cancellationToken)
         {
             var errors = new Dictionary<string, string[]>();
-            if (string.IsNullOrWhiteSpace(request.Username))
+            if (string.IsNullOrWhiteSpace(request.Username) || request.Username.Length > MaxUserNameLength)
             {
-                errors["username"] = ["Required."];
+                errors["username"] = [$"Required, at most {MaxUserNameLength} characters."];
             }
 
-            if (string.IsNullOrEmpty(request.Password))
+            if (string.IsNullOrEmpty(request.Password) || request.Password.Length > MaxPasswordLength)
             {
-                errors["password"] = ["Required."];
+                errors["password"] = [$"Required, at most {MaxPasswordLength} characters."];
             }
 
             if (errors.Count > 0)
@@ -47,40 +57,36 @@ public static class Login
             }
 
             var now = clock.GetUtcNow();
-            var user = await db.Users.Include(u => u.Roles).SingleOrDefaultAsync(u => u.UserName == request.Username, cancellationToken);
+            var userName = request.Username!.Trim().ToLowerInvariant();
+            var user = await db.Users.Include(u => u.Roles).SingleOrDefaultAsync(u => u.UserName == userName, cancellationToken);
+            var locked = user?.LockedUntil > now;
+
+            // Always hash, so an unknown or locked account answers as slowly as a wrong password.
+            var verified = hasher.VerifyHashedPassword(user ?? Nobody, user is null || locked ? DummyHash.Value : user.PasswordHash, request.Password!)
+                != PasswordVerificationResult.Failed;
             if (user is null)
             {
-                logger.LogWarning("Sign-in refused for unknown user {UserName}", request.Username);
+                // A name that is not an account may be a password typed in the wrong box: it is not logged.
+                logger.LogWarning("Sign-in refused for an unknown user name");
                 return Refused;
             }
 
-            if (user.LockedUntil > now)
+            if (locked)
             {
                 logger.LogWarning("Sign-in refused for locked user {UserName}", user.UserName);
                 return Refused;
             }
 
-            if (hasher.VerifyHashedPassword(user, user.PasswordHash, request.Password!) == PasswordVerificationResult.Failed)
+            if (!verified)
             {
-                var settings = options.Value;
-                user.FailedLogins++;
-                if (user.FailedLogins >= settings.MaxFailedLogins)
-                {
-                    user.LockedUntil = now + settings.LockoutDuration;
-                    user.FailedLogins = 0;
-                    logger.LogWarning("User {UserName} locked until {LockedUntil} after repeated failed sign-ins", user.UserName, user.LockedUntil);
-                }
-
-                await db.SaveChangesAsync(cancellationToken);
-                logger.LogWarning("Sign-in refused for {UserName}: wrong password", user.UserName);
+                await CountFailureAsync(user, now, cancellationToken);
                 return Refused;
             }
 
             if (user.FailedLogins > 0 || user.LockedUntil is not null)
             {
-                user.FailedLogins = 0;
-                user.LockedUntil = null;
-                await db.SaveChangesAsync(cancellationToken);
+                await db.Users.Where(u => u.Id == user.Id)
+                    .ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedLogins, 0).SetProperty(x => x.LockedUntil, (DateTimeOffset?)null), cancellationToken);
             }
 
             var level = await db.OrgUnits.Where(o => o.Id == user.OrgUnitId).Select(o => o.Level).SingleAsync(cancellationToken);
@@ -92,6 +98,19 @@ public static class Login
             var token = bearer.Get(BearerTokenDefaults.AuthenticationScheme).BearerTokenProtector.Protect(ticket);
             logger.LogInformation("User {UserName} signed in", user.UserName);
             return new Response(token, expiresAt);
+        }
+
+        // One statement, so parallel wrong guesses cannot overwrite each other's count and slip past the limit.
+        private async Task CountFailureAsync(User user, DateTimeOffset now, CancellationToken cancellationToken)
+        {
+            var settings = options.Value;
+            DateTimeOffset? lockUntil = now + settings.LockoutDuration;
+            await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(u => u
+                    .SetProperty(x => x.LockedUntil, x => x.FailedLogins + 1 >= settings.MaxFailedLogins ? lockUntil : x.LockedUntil)
+                    .SetProperty(x => x.FailedLogins, x => x.FailedLogins + 1 >= settings.MaxFailedLogins ? 0 : x.FailedLogins + 1),
+                cancellationToken);
+            var nowLocked = await db.Users.Where(u => u.Id == user.Id).Select(u => u.LockedUntil).SingleAsync(cancellationToken) > now;
+            logger.LogWarning("Sign-in refused for {UserName}: wrong password; locked: {Locked}", user.UserName, nowLocked);
         }
     }
 }

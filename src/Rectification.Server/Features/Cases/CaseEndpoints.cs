@@ -89,11 +89,12 @@ public static class CaseEndpoints
                 var result = await handler.HandleAsync(user, id, item, expected.Value, request ?? new SignChecklistItem.Request(null), ct);
                 return result.Succeeded ? await Detail(http, views, user, result.Value, ct) : result.Problem.ToProblemResult();
             })
-            .WithSummary("Sign a checklist item of the current stage (by the role the item names). If-Match is optional.")
+            .WithSummary("Sign a checklist item of the current stage (by the role the item names). Requires If-Match with the case's ETag.")
             .Produces<CaseDetail>()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
 
         group.MapGet("/{id:int}/history", async (int id, HttpContext http, GetHistory.Handler handler, CancellationToken ct) =>
                 (await handler.HandleAsync(http.GetCurrentUser(), id, ct)).ToHttp(entries => TypedResults.Ok(entries)))

@@ -30,14 +30,15 @@ public sealed class CaseStore(AppDbContext db, ITimerScheduler timers)
             .AsSplitQuery()
             .SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
 
-    /// <summary>Saves in one transaction; timers added by the change are scheduled only after it committed.</summary>
+    /// <summary>Saves in one transaction; timers added by the change are scheduled only after it committed, and
+    /// never with the request's token: the change is saved, and the periodic sweep covers a trigger that is missed.</summary>
     public async Task SaveAsync(CancellationToken cancellationToken)
     {
         var added = db.ChangeTracker.Entries<CaseTimer>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
         await db.SaveChangesAsync(cancellationToken);
         if (added.Count > 0)
         {
-            await timers.ScheduleAsync(added, cancellationToken);
+            await timers.ScheduleAsync(added, CancellationToken.None);
         }
     }
 }

@@ -18,15 +18,18 @@ public static class ListCases
 
     public const int MaxPageSize = 100;
 
+    /// <summary>Far beyond any real list, and small enough that (page - 1) * pageSize cannot overflow.</summary>
+    public const int MaxPage = 1_000_000;
+
     public sealed class Handler(CaseStore store, FlowCatalog flows)
     {
         public async Task<Result<Page>> HandleAsync(CurrentUser user, Query query, CancellationToken cancellationToken)
         {
             var page = query.Page ?? 1;
             var size = query.PageSize ?? 20;
-            if (page < 1)
+            if (page is < 1 or > MaxPage)
             {
-                return Problem.Invalid("page", "Must be 1 or more.");
+                return Problem.Invalid("page", $"Must be between 1 and {MaxPage}.");
             }
 
             if (size is < 1 or > MaxPageSize)
@@ -70,7 +73,7 @@ public static class ListCases
                 new OrgRef(x.Village.Id, x.Village.Code, x.Village.Name),
                 new OrgRef(x.Township.Id, x.Township.Code, x.Township.Name),
                 x.Case.Stage,
-                flows.Get(x.Case.FlowVersionId).Definition.FindStage(x.Case.Stage)?.Name ?? x.Case.Stage,
+                flows.Find(x.Case.FlowVersionId)?.Definition.FindStage(x.Case.Stage)?.Name ?? x.Case.Stage,
                 x.Case.StageDeadline is { } d ? ShanghaiTime.ToLocal(d) : null,
                 x.Case.Version)).ToList();
             return new Page(items, page, size, total);

@@ -35,7 +35,12 @@ public static class SignChecklistItem
                 return Problem.Forbidden($"'{item.Name}' is signed by {item.Role} ({Roles.All[item.Role]}).");
             }
 
-            if (expectedVersion is not null && expectedVersion != @case.Version)
+            if (expectedVersion is null)
+            {
+                return Preconditions.Required();
+            }
+
+            if (expectedVersion != @case.Version)
             {
                 return Preconditions.Stale(@case.Version);
             }

@@ -92,13 +92,16 @@ public sealed class DemoSeeder(
         await CaseAsync(villages["江南村"], ["9", "10"], admin, 3);
         await CaseAsync(villages["沿江村"], ["6"], inspector, 4);
         var reviewing = await CaseAsync(villages["红旗村"], ["3"], secretary, 5);
-        (await sign.HandleAsync(secretary, reviewing.Id, "self-assessment", null, new SignChecklistItem.Request("村“两委”班子自评已完成"), cancellationToken)).Unwrap();
+        await SignAsync(secretary, reviewing, "self-assessment", "村“两委”班子自评已完成");
         var accepting = await CaseAsync(villages["胜利村"], ["8"], secretary, 5);
-        (await sign.HandleAsync(secretary, accepting.Id, "self-assessment", null, new SignChecklistItem.Request(null), cancellationToken)).Unwrap();
-        (await sign.HandleAsync(admin, accepting.Id, "cross-review", null, new SignChecklistItem.Request(null), cancellationToken)).Unwrap();
-        accepting = (await sign.HandleAsync(inspector, accepting.Id, "villagers-review", null, new SignChecklistItem.Request(null), cancellationToken)).Unwrap();
+        accepting = await SignAsync(secretary, accepting, "self-assessment", null);
+        accepting = await SignAsync(admin, accepting, "cross-review", null);
+        accepting = await SignAsync(inspector, accepting, "villagers-review", null);
         (await act.HandleAsync(admin, accepting.Id, "submit-reviews", accepting.Version, new TakeAction.Request(null, null), cancellationToken)).Unwrap();
         logger.LogInformation("Demo data seeded: {Villages} villages, {Users} accounts, 7 cases", villages.Count, users.Length);
+
+        async Task<Case> SignAsync(CurrentUser signer, Case @case, string item, string? comment) =>
+            (await sign.HandleAsync(signer, @case.Id, item, @case.Version, new SignChecklistItem.Request(comment), cancellationToken)).Unwrap();
 
         // Proposes a case and takes the first `steps` actions of the default flow: county actions by the county admin,
         // township actions by the secretary of the village's own township.

@@ -46,6 +46,11 @@ public sealed class FireDueTimers(IServiceScopeFactory scopes, TimeProvider cloc
                 // Someone acted on the case meanwhile; the timer is still pending and the next sweep looks again.
                 logger.LogWarning(ex, "Timer {TimerId} not fired this sweep: the case changed concurrently", id);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One broken case must not hold up every timer due after it.
+                logger.LogError(ex, "Timer {TimerId} failed to fire; it stays pending", id);
+            }
         }
 
         SweepCompleted?.Invoke(fired);

@@ -43,7 +43,7 @@ public sealed class QuartzTimerScheduler(ISchedulerFactory schedulers, TimeProvi
                 await scheduler.ScheduleJob(trigger, default, cancellationToken);
             }
         }
-        catch (SchedulerException ex)
+        catch (Exception ex) when (ex is SchedulerException or InvalidOperationException or System.Data.Common.DbException)
         {
             // The timer rows are committed; the periodic sweep will still fire them.
             logger.LogWarning(ex, "Could not schedule triggers for {Count} timers; the periodic sweep will fire them", timers.Count);

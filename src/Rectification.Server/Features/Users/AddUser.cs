@@ -86,14 +86,16 @@ public static partial class AddUser
                 return Problem.Invalid("roles", $"Role(s) {string.Join(", ", misplaced)} cannot belong to a {unit.Level.ToString().ToLowerInvariant()}.");
             }
 
-            if (await db.Users.AnyAsync(u => u.UserName == request.Username, cancellationToken))
+            // Names are kept in lower case so that look-alikes such as County-Admin and county-admin cannot both exist.
+            var userName = request.Username!.ToLowerInvariant();
+            if (await db.Users.AnyAsync(u => u.UserName == userName, cancellationToken))
             {
-                return Problem.Conflict($"The username '{request.Username}' is taken.");
+                return Problem.Conflict($"The username '{userName}' is taken.");
             }
 
             var user = new User
             {
-                UserName = request.Username!,
+                UserName = userName,
                 DisplayName = request.DisplayName!.Trim(),
                 OrgUnitId = unit.Id,
                 Roles = roles.Select(r => new UserRole { Role = r }).ToList(),

@@ -22,6 +22,10 @@ public sealed record WorkflowOptions
     public string DefaultFlow { get; init; } = "rectification";
 }
 
+/// <summary>Thrown when a case's flow version cannot be read any more; the log says why (see <see cref="FlowCatalog"/>).</summary>
+public sealed class FlowVersionUnavailableException(int versionId)
+    : Exception($"Flow version {versionId} cannot be read by this version of the service; the administrator must check the log.");
+
 /// <summary>A flow version with its parsed definition.</summary>
 public sealed record LoadedFlow(int Id, string Key, int Version, string Source, DateTimeOffset LoadedAt, FlowDefinition Definition, string Yaml);
 
@@ -34,8 +38,9 @@ public sealed class FlowCatalog(WorkflowOptions options, TimeProvider clock, ILo
 
     public string DefaultFlowKey => options.DefaultFlow;
 
-    public LoadedFlow Get(int versionId) =>
-        _byId.TryGetValue(versionId, out var flow) ? flow : throw new KeyNotFoundException($"Flow version {versionId} is not loaded.");
+    public LoadedFlow Get(int versionId) => Find(versionId) ?? throw new FlowVersionUnavailableException(versionId);
+
+    public LoadedFlow? Find(int versionId) => _byId.GetValueOrDefault(versionId);
 
     public LoadedFlow? Latest(string key) => _latest.GetValueOrDefault(key);
 
