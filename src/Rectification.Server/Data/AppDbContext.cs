@@ -18,6 +18,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
 
     public DbSet<FlowVersion> FlowVersions => Set<FlowVersion>();
 
+    public DbSet<FlowDraft> FlowDrafts => Set<FlowDraft>();
+
     public DbSet<Case> Cases => Set<Case>();
 
     public DbSet<CaseEvent> CaseEvents => Set<CaseEvent>();

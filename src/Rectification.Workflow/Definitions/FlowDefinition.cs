@@ -1,3 +1,4 @@
+using Rectification.Workflow.Conditions;
 using Rectification.Workflow.Guards;
 using Rectification.Workflow.Time;
 
@@ -49,7 +50,8 @@ public sealed record StageDefinition(
     public ActionDefinition? FindAction(string key) => Actions.FirstOrDefault(a => a.Key == key);
 }
 
-/// <summary>An action a user takes in a stage, moving the case to <see cref="To"/> when its guards hold.</summary>
+/// <summary>An action a user takes in a stage. When its guards hold the case moves to the target of the first route
+/// whose condition holds, or to <see cref="To"/> when none does (or there are no routes).</summary>
 public sealed record ActionDefinition(
     string Key,
     string Name,
@@ -57,7 +59,18 @@ public sealed record ActionDefinition(
     string To,
     IReadOnlyList<FieldDefinition> Fields,
     IReadOnlyList<Guard> Guards,
-    SourcePosition Position);
+    SourcePosition Position,
+    IReadOnlyList<Route> Routes)
+{
+    /// <summary>Every stage the action may lead to: the routes' targets, then the fallback.</summary>
+    public IEnumerable<string> Targets => Routes.Select(r => r.To).Append(To);
+
+    /// <summary>Where the action leads for a case with these facts.</summary>
+    public string TargetFor(ConditionFacts facts) => Routes.FirstOrDefault(r => r.Condition.Evaluate(facts))?.To ?? To;
+}
+
+/// <summary>A conditional target of an action: <c>- if: situations contains 6</c> / <c>then: crackdown</c>.</summary>
+public sealed record Route(Condition Condition, string ConditionText, string To, SourcePosition Position);
 
 /// <summary>The kinds of value a case field holds.</summary>
 public enum FieldType

@@ -21,8 +21,9 @@ public sealed record FlowDiagnostic(
         $"{Source}:{Line}:{Column}: {Severity.ToString().ToLowerInvariant()}: {Field}: {Message} / {MessageZh}";
 }
 
-/// <summary>The outcome of reading a flow file: the definition when it has no errors, and every diagnostic.</summary>
-public sealed record FlowReadResult(FlowDefinition? Definition, IReadOnlyList<FlowDiagnostic> Diagnostics)
+/// <summary>The outcome of reading a flow file: the definition when it has no errors, every diagnostic, and the
+/// flow's key whenever it could be read (so a draft with mistakes can still be saved under it).</summary>
+public sealed record FlowReadResult(FlowDefinition? Definition, IReadOnlyList<FlowDiagnostic> Diagnostics, string? Key = null)
 {
     public bool Succeeded => Definition is not null && !Errors.Any();
 

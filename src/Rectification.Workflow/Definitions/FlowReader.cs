@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Rectification.Workflow.Conditions;
 using Rectification.Workflow.Guards;
 using Rectification.Workflow.Time;
 using YamlDotNet.Core;
@@ -13,6 +14,9 @@ public static partial class FlowReader
 {
     /// <summary>Flow files are a few kilobytes; anything this large is a mistake or an attack.</summary>
     public const int MaxBytes = 256 * 1024;
+
+    /// <summary>A flow nests six levels at most (stage, action, to, route...); deeper input is malformed or hostile.</summary>
+    public const int MaxDepth = 16;
 
     public static FlowReadResult Read(string source, string yaml)
     {
@@ -57,7 +61,8 @@ public static partial class FlowReader
         }
 
         var hasErrors = diagnostics.Any(d => d.Severity == DiagnosticSeverity.Error);
-        return new FlowReadResult(hasErrors ? null : definition, diagnostics);
+        var key = root.Children.TryGetValue(new YamlScalarNode("key"), out var keyNode) ? (keyNode as YamlScalarNode)?.Value : null;
+        return new FlowReadResult(hasErrors ? null : definition, diagnostics, string.IsNullOrWhiteSpace(key) ? null : key);
     }
 
     private static YamlMappingNode? LoadRoot(string source, string yaml, List<FlowDiagnostic> diagnostics)
@@ -65,11 +70,26 @@ public static partial class FlowReader
         // Anchors and aliases have no use in a flow file and are how YAML bombs are built: refuse them outright.
         var parser = new Parser(new StringReader(yaml));
         var last = new Mark();
+        var depth = 0;
         try
         {
             while (parser.MoveNext())
             {
                 last = parser.Current!.End;
+                depth += parser.Current switch
+                {
+                    MappingStart or SequenceStart => 1,
+                    MappingEnd or SequenceEnd => -1,
+                    _ => 0,
+                };
+                if (depth > MaxDepth)
+                {
+                    var at = parser.Current.Start;
+                    diagnostics.Add(new FlowDiagnostic(source, (int)at.Line, (int)at.Column, "(syntax)",
+                        $"Nested more than {MaxDepth} levels deep; a flow file needs far fewer.", $"嵌套超过 {MaxDepth} 层；流程文件用不到这么深。"));
+                    return null;
+                }
+
                 if (parser.Current is AnchorAlias || parser.Current is NodeEvent { Anchor.IsEmpty: false })
                 {
                     var at = parser.Current.Start;
@@ -173,12 +193,69 @@ public static partial class FlowReader
                 Error(rolesNode, actionPath + ".roles", "An action needs at least one role.", "动作至少需要一个角色。");
             }
 
-            var to = RequiredScalar(node, "to", actionPath + ".to");
+            var (to, routes) = ReadTarget(node, actionPath + ".to");
             var fields = ReadList(node, "fields", actionPath + ".fields", required: false, ReadField);
             var guards = ReadGuards(node, actionPath + ".guards");
             return key is null || name is null || to is null
                 ? null
-                : new ActionDefinition(key, name, roles, to, fields, guards, PositionOf(node));
+                : new ActionDefinition(key, name, roles, to, fields, guards, PositionOf(node), routes);
+        }
+
+        /// <summary>Reads <c>to: stage</c>, or a list of <c>{if: condition, then: stage}</c> ending with <c>{else: stage}</c>.</summary>
+        private (string? To, List<Route> Routes) ReadTarget(YamlMappingNode action, string path)
+        {
+            var routes = new List<Route>();
+            if (Find(action, "to") is not YamlSequenceNode list)
+            {
+                return (RequiredScalar(action, "to", path), routes);
+            }
+
+            string? fallback = null;
+            for (var i = 0; i < list.Children.Count; i++)
+            {
+                var itemPath = $"{path}[{i}]";
+                var item = list.Children[i] as YamlMappingNode;
+                if (item is not null && Find(item, "else") is { } elseNode && item.Children.Count == 1)
+                {
+                    fallback = ScalarValue(elseNode, itemPath + ".else");
+                    if (i != list.Children.Count - 1)
+                    {
+                        Error(item, itemPath, "'else' must be the last entry.", "“else”必须是最后一项。");
+                    }
+
+                    continue;
+                }
+
+                if (item is null || item.Children.Count != 2 || Find(item, "if") is not { } ifNode || Find(item, "then") is not { } thenNode)
+                {
+                    Error(list.Children[i], itemPath, "Each entry is {if: condition, then: stage}; the last is {else: stage}.",
+                        "每一项写作 {if: 条件, then: 阶段}，最后一项写作 {else: 阶段}。");
+                    continue;
+                }
+
+                var text = ScalarValue(ifNode, itemPath + ".if");
+                var target = ScalarValue(thenNode, itemPath + ".then");
+                if (text is null || target is null)
+                {
+                    continue;
+                }
+
+                if (!Condition.TryParse(text, out var condition, out var problem))
+                {
+                    Error(ifNode, itemPath + ".if", $"Cannot read the condition: {problem}.", $"无法识别条件：{problem}。");
+                    continue;
+                }
+
+                routes.Add(new Route(condition!, text, target, PositionOf(item)));
+            }
+
+            if (fallback is null)
+            {
+                Error(list, path, "A conditional target needs a last entry {else: stage} for cases no condition matches.",
+                    "条件去向必须以 {else: 阶段} 结尾，用于不满足任何条件的案件。");
+            }
+
+            return (fallback, routes);
         }
 
         private FieldDefinition? ReadField(YamlMappingNode node, string path)

@@ -1,3 +1,4 @@
+using Rectification.Workflow.Conditions;
 using Rectification.Workflow.Guards;
 
 namespace Rectification.Workflow.Definitions;
@@ -67,6 +68,22 @@ public static class FlowValidator
                         $"动作“{action.Key}”指向不存在的阶段“{action.To}”。");
                 }
 
+                for (var i = 0; i < action.Routes.Count; i++)
+                {
+                    var route = action.Routes[i];
+                    if (!stageKeys.Contains(route.To))
+                    {
+                        Error(route.Position, $"{actionPath}.to[{i}].then", $"Action '{action.Key}' leads to stage '{route.To}', which does not exist.",
+                            $"动作“{action.Key}”指向不存在的阶段“{route.To}”。");
+                    }
+
+                    foreach (var name in route.Condition.Names.Distinct().Where(n => n != ConditionFacts.SituationsName && !declaredFields.ContainsKey(n)))
+                    {
+                        Error(route.Position, $"{actionPath}.to[{i}].if", $"The condition reads '{name}', which is neither 'situations' nor a field any action collects.",
+                            $"条件引用的“{name}”既不是 situations，也不是任何动作收集的字段。");
+                    }
+                }
+
                 CheckDuplicates(action.Fields.Select(f => (f.Key, f.Position)), actionPath + ".fields", "field", "字段", Error);
                 for (var i = 0; i < action.Guards.Count; i++)
                 {
@@ -94,6 +111,14 @@ public static class FlowValidator
                 Error(timer.Position, $"{path}.timers[{timer.Key}].to", $"Timer '{timer.Key}' leads to stage '{timer.To}', which does not exist.",
                     $"定时器“{timer.Key}”指向不存在的阶段“{timer.To}”。");
             }
+        }
+
+        foreach (var loop in Loops(flow).Where(l => l.All(s => s.Deadline is null && s.Timers.Count == 0)))
+        {
+            var first = loop[0];
+            Warn(first.Position, $"stages[{first.Key}]",
+                $"Stages {string.Join(" → ", loop.Select(s => s.Key))} form a loop with no deadline: a case could circle there unnoticed.",
+                $"阶段 {string.Join(" → ", loop.Select(s => s.Key))} 构成没有期限的循环，案件可能在其中反复而无人察觉。");
         }
 
         foreach (var stage in Unreachable(flow))
@@ -146,6 +171,65 @@ public static class FlowValidator
         }
     }
 
+    /// <summary>The loops of the stage graph: its strongly connected components with a way back (Tarjan's algorithm).</summary>
+    private static List<List<StageDefinition>> Loops(FlowDefinition flow)
+    {
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        var low = new Dictionary<string, int>(StringComparer.Ordinal);
+        var stack = new Stack<string>();
+        var onStack = new HashSet<string>(StringComparer.Ordinal);
+        var loops = new List<List<StageDefinition>>();
+        IEnumerable<string> Next(StageDefinition s) =>
+            s.Actions.SelectMany(a => a.Targets).Concat(s.Timers.Select(t => t.To)).Where(k => flow.FindStage(k) is not null);
+
+        void Visit(StageDefinition stage)
+        {
+            index[stage.Key] = low[stage.Key] = index.Count;
+            stack.Push(stage.Key);
+            onStack.Add(stage.Key);
+            foreach (var next in Next(stage))
+            {
+                if (!index.TryGetValue(next, out var nextIndex))
+                {
+                    Visit(flow.GetStage(next));
+                    low[stage.Key] = Math.Min(low[stage.Key], low[next]);
+                }
+                else if (onStack.Contains(next))
+                {
+                    low[stage.Key] = Math.Min(low[stage.Key], nextIndex);
+                }
+            }
+
+            if (low[stage.Key] != index[stage.Key])
+            {
+                return;
+            }
+
+            var component = new List<StageDefinition>();
+            string key;
+            do
+            {
+                key = stack.Pop();
+                onStack.Remove(key);
+                component.Add(flow.GetStage(key));
+            }
+            while (key != stage.Key);
+
+            if (component.Count > 1 || Next(stage).Contains(stage.Key))
+            {
+                component.Reverse();
+                loops.Add(component);
+            }
+        }
+
+        foreach (var stage in flow.Stages.Where(s => !index.ContainsKey(s.Key)))
+        {
+            Visit(stage);
+        }
+
+        return loops;
+    }
+
     private static IEnumerable<StageDefinition> Unreachable(FlowDefinition flow)
     {
         if (flow.FindStage(flow.Start) is null)
@@ -163,7 +247,7 @@ public static class FlowValidator
                 continue;
             }
 
-            foreach (var next in stage.Actions.Select(a => a.To).Concat(stage.Timers.Select(t => t.To)))
+            foreach (var next in stage.Actions.SelectMany(a => a.Targets).Concat(stage.Timers.Select(t => t.To)))
             {
                 if (seen.Add(next))
                 {

@@ -20,7 +20,13 @@ public static class MermaidDiagram
         {
             foreach (var action in stage.Actions)
             {
-                text.Append($"    {Id(stage.Key)} --> {Id(action.To)}: {Escape(action.Name)}\n");
+                foreach (var route in action.Routes)
+                {
+                    text.Append($"    {Id(stage.Key)} --> {Id(route.To)}: {Escape(action.Name)} [{Escape(route.ConditionText)}]\n");
+                }
+
+                var otherwise = action.Routes.Count > 0 ? " [else]" : "";
+                text.Append($"    {Id(stage.Key)} --> {Id(action.To)}: {Escape(action.Name)}{otherwise}\n");
             }
 
             foreach (var timer in stage.Timers)

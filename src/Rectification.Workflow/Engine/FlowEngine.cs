@@ -1,14 +1,17 @@
 using System.Globalization;
+using Rectification.Workflow.Conditions;
 using Rectification.Workflow.Definitions;
 using Rectification.Workflow.Guards;
 
 namespace Rectification.Workflow.Engine;
 
-/// <summary>What the engine knows of a case when it decides: where it stands and what it has collected.</summary>
+/// <summary>What the engine knows of a case when it decides: where it stands, what it has collected, and the
+/// situations it was listed for (which conditional routes read).</summary>
 public sealed record CaseState(
     string Stage,
     IReadOnlyDictionary<string, string> Fields,
-    IReadOnlySet<string> SignedChecklistItems);
+    IReadOnlySet<string> SignedChecklistItems,
+    IReadOnlySet<string> Situations);
 
 /// <summary>What a user sends with an action.</summary>
 public sealed record ActionInput(string? Comment, IReadOnlyDictionary<string, string?> Fields)
@@ -109,7 +112,8 @@ public static class FlowEngine
             return new ActionDecision.Blocked(unmet);
         }
 
-        return new ActionDecision.Allowed(action, flow.GetStage(action.To), changes);
+        var target = action.TargetFor(new ConditionFacts(merged, state.Situations));
+        return new ActionDecision.Allowed(action, flow.GetStage(target), changes);
     }
 
     private static Dictionary<string, string[]> ValidateFields(ActionDefinition action, IReadOnlyDictionary<string, string?> fields)

@@ -317,8 +317,8 @@ public sealed class FlowEngineTests
             terminal: true
         """).Definition ?? throw new InvalidOperationException("The visits flow does not load.");
 
-    private static CaseState At(string stage, Dictionary<string, string>? fields = null, string[]? signed = null) =>
-        new(stage, fields ?? [], new HashSet<string>(signed ?? [], StringComparer.Ordinal));
+    private static CaseState At(string stage, Dictionary<string, string>? fields = null, string[]? signed = null, string[]? situations = null) =>
+        new(stage, fields ?? [], new HashSet<string>(signed ?? [], StringComparer.Ordinal), new HashSet<string>(situations ?? [], StringComparer.Ordinal));
 
     private static ActionInput Input(params (string Key, string? Value)[] fields) =>
         new(null, fields.ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal));

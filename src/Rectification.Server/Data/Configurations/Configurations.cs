@@ -50,7 +50,21 @@ internal sealed class FlowVersionConfiguration : IEntityTypeConfiguration<FlowVe
     {
         b.Property(f => f.Key).HasMaxLength(64);
         b.Property(f => f.ContentHash).HasMaxLength(64);
+        b.Property(f => f.PublishedByName).HasMaxLength(100);
+        // Version numbers run per key across scopes, so ?version=N is unambiguous and two publishes racing for the
+        // same number meet this index: one wins, the other gets 409.
         b.HasIndex(f => new { f.Key, f.Version }).IsUnique();
+        b.HasIndex(f => new { f.Key, f.ScopeId });
+    }
+}
+
+internal sealed class FlowDraftConfiguration : IEntityTypeConfiguration<FlowDraft>
+{
+    public void Configure(EntityTypeBuilder<FlowDraft> b)
+    {
+        b.Property(f => f.Key).HasMaxLength(64);
+        b.Property(f => f.AuthorName).HasMaxLength(100);
+        b.HasIndex(f => new { f.Key, f.ScopeId }).IsUnique();
     }
 }
 

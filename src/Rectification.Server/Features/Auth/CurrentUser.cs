@@ -4,10 +4,13 @@ using Rectification.Server.Features.Orgs;
 
 namespace Rectification.Server.Features.Auth;
 
-/// <summary>The signed-in user as every use case sees it: who, where in the org tree, and with which roles.</summary>
-public sealed record CurrentUser(int Id, string UserName, string DisplayName, int OrgUnitId, OrgLevel OrgLevel, IReadOnlyList<string> Roles)
+/// <summary>The signed-in user as every use case sees it: who, where in the org tree, and with which roles.
+/// <see cref="CountyId"/> is the county the user works in, or null for city-level users.</summary>
+public sealed record CurrentUser(int Id, string UserName, string DisplayName, int OrgUnitId, OrgLevel OrgLevel, IReadOnlyList<string> Roles,
+    int? CountyId = null)
 {
     public const string OrgUnitClaim = "org";
+    public const string CountyClaim = "county";
     public const string OrgLevelClaim = "org_level";
     public const string DisplayNameClaim = "display_name";
 
@@ -23,6 +26,11 @@ public sealed record CurrentUser(int Id, string UserName, string DisplayName, in
         yield return new Claim(DisplayNameClaim, DisplayName);
         yield return new Claim(OrgUnitClaim, OrgUnitId.ToString(CultureInfo.InvariantCulture));
         yield return new Claim(OrgLevelClaim, OrgLevel.ToString());
+        if (CountyId is { } county)
+        {
+            yield return new Claim(CountyClaim, county.ToString(CultureInfo.InvariantCulture));
+        }
+
         foreach (var role in Roles)
         {
             yield return new Claim(ClaimTypes.Role, role);
@@ -38,7 +46,8 @@ public sealed record CurrentUser(int Id, string UserName, string DisplayName, in
             Get(DisplayNameClaim),
             int.Parse(Get(OrgUnitClaim), CultureInfo.InvariantCulture),
             Enum.Parse<OrgLevel>(Get(OrgLevelClaim)),
-            principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToList());
+            principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToList(),
+            principal.FindFirstValue(CountyClaim) is { } county ? int.Parse(county, CultureInfo.InvariantCulture) : null);
     }
 }
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Rectification.Server.Data;
+using Rectification.Server.Features.Orgs;
 using Rectification.Server.Features.Users;
 using Rectification.Server.Infrastructure;
 
@@ -89,8 +90,9 @@ public static class Login
                     .ExecuteUpdateAsync(u => u.SetProperty(x => x.FailedLogins, 0).SetProperty(x => x.LockedUntil, (DateTimeOffset?)null), cancellationToken);
             }
 
-            var level = await db.OrgUnits.Where(o => o.Id == user.OrgUnitId).Select(o => o.Level).SingleAsync(cancellationToken);
-            var current = new CurrentUser(user.Id, user.UserName, user.DisplayName, user.OrgUnitId, level, user.Roles.Select(r => r.Role).ToList());
+            var unit = await db.OrgUnits.SingleAsync(o => o.Id == user.OrgUnitId, cancellationToken);
+            var current = new CurrentUser(user.Id, user.UserName, user.DisplayName, user.OrgUnitId, unit.Level, user.Roles.Select(r => r.Role).ToList(),
+                await OrgDirectory.CountyOfAsync(db, unit, cancellationToken));
             var expiresAt = now + options.Value.TokenLifetime;
             var principal = new ClaimsPrincipal(new ClaimsIdentity(current.ToClaims(), BearerTokenDefaults.AuthenticationScheme));
             var properties = new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = expiresAt };

@@ -73,12 +73,47 @@ public sealed class CaseTransitions(TimeProvider clock, IWorkingCalendar calenda
         logger.LogInformation("Case {CaseId} {Kind} {Action} in {Stage} by {User}", @case.Id, kind, action, @case.Stage, actor.UserName);
     }
 
-    private void Enter(Case @case, StageDefinition stage, DateTimeOffset now)
+    /// <summary>Moves a running case onto another version of its flow: same entry time, so the deadline and timers
+    /// are recomputed from when the case really entered the stage; kept signatures carry over to the new visit.</summary>
+    public void Migrate(Case @case, LoadedFlow to, StageDefinition stage, Actor actor, IReadOnlyCollection<string> keptSignatures, string comment,
+        IReadOnlyList<FieldChange> changes)
+    {
+        var now = clock.GetUtcNow();
+        var (fromStage, fromVisit, enteredAt) = (@case.Stage, @case.StageVisit, @case.StageEnteredAt);
+        foreach (var timer in @case.Timers.Where(t => t.FiredAt is null && t.CancelledAt is null))
+        {
+            timer.CancelledAt = now;
+        }
+
+        @case.FlowVersionId = to.Id;
+        Enter(@case, stage, enteredAt, now);
+        foreach (var signature in @case.Signatures.Where(s => s.StageVisit == fromVisit && keptSignatures.Contains(s.Item)).ToList())
+        {
+            @case.Signatures.Add(new ChecklistSignature
+            {
+                StageVisit = @case.StageVisit,
+                Stage = stage.Key,
+                Item = signature.Item,
+                SignedById = signature.SignedById,
+                SignedByName = signature.SignedByName,
+                SignedAt = signature.SignedAt,
+                Comment = signature.Comment,
+            });
+        }
+
+        Append(@case, actor, now, "migration", "migrate", fromStage, stage.Key, comment, changes);
+        logger.LogInformation("Case {CaseId} migrated to {FlowKey} version {Version}: {FromStage} -> {ToStage} ({User})",
+            @case.Id, to.Key, to.Version, fromStage, stage.Key, actor.UserName);
+    }
+
+    private void Enter(Case @case, StageDefinition stage, DateTimeOffset now) => Enter(@case, stage, now, now);
+
+    private void Enter(Case @case, StageDefinition stage, DateTimeOffset enteredAt, DateTimeOffset now)
     {
         @case.Stage = stage.Key;
         @case.StageVisit++;
-        @case.StageEnteredAt = now;
-        @case.StageDeadline = stage.Deadline?.DueFrom(now, calendar);
+        @case.StageEnteredAt = enteredAt;
+        @case.StageDeadline = stage.Deadline?.DueFrom(enteredAt, calendar);
         @case.OpenYear = stage.Terminal ? null : @case.Year;
         @case.EndedAt = stage.Terminal ? now : null;
         foreach (var timer in stage.Timers)
@@ -88,7 +123,7 @@ public sealed class CaseTransitions(TimeProvider clock, IWorkingCalendar calenda
                 StageVisit = @case.StageVisit,
                 Stage = stage.Key,
                 TimerKey = timer.Key,
-                DueAt = timer.After.DueFrom(now, calendar),
+                DueAt = timer.After.DueFrom(enteredAt, calendar),
             });
         }
     }

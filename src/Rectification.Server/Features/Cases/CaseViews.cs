@@ -50,6 +50,13 @@ public sealed class CaseViews(CaseStore store, FlowCatalog flows, SituationCatal
 {
     public static string ETag(int version) => $"\"{version}\"";
 
+    /// <summary>What the engine needs of a case: stage, fields, this visit's signatures and the situations.</summary>
+    public static CaseState StateOf(Case @case) => new(
+        @case.Stage,
+        @case.Fields.ToDictionary(f => f.Key, f => f.Value),
+        @case.Signatures.Where(s => s.StageVisit == @case.StageVisit).Select(s => s.Item).ToHashSet(),
+        @case.Situations.Select(s => s.Code).ToHashSet());
+
     public static string SourceKey(CaseSource source) => source switch
     {
         CaseSource.TownshipReport => "township-report",
@@ -66,7 +73,7 @@ public sealed class CaseViews(CaseStore store, FlowCatalog flows, SituationCatal
         var stage = flow.Definition.GetStage(@case.Stage);
         var signatures = @case.Signatures.Where(s => s.StageVisit == @case.StageVisit).ToDictionary(s => s.Item);
         var fields = @case.Fields.ToDictionary(f => f.Key, f => f.Value);
-        var state = new CaseState(@case.Stage, fields, signatures.Keys.ToHashSet());
+        var state = StateOf(@case);
         var actions = user.IsReadOnly
             ? []
             : FlowEngine.ActionsFor(flow.Definition, @case.Stage, user.Roles)

@@ -96,7 +96,8 @@ public static class ProposeCase
             }
 
             var (city, county, township) = await orgs.AncestorsOfVillageAsync(village, cancellationToken);
-            var flow = flows.Latest(flows.DefaultFlowKey) ?? throw new InvalidOperationException("The default flow is not loaded.");
+            // The most specific published flow: the county's own if it has published one, else the default.
+            var flow = flows.LatestFor(flows.DefaultFlowKey, county) ?? throw new InvalidOperationException("The default flow is not loaded.");
             var @case = new Case
             {
                 VillageId = village.Id,

@@ -51,10 +51,7 @@ public static class TakeAction
                 return Problem.Invalid("comment", "At most 2000 characters.");
             }
 
-            var state = new CaseState(
-                @case.Stage,
-                @case.Fields.ToDictionary(f => f.Key, f => f.Value),
-                @case.Signatures.Where(s => s.StageVisit == @case.StageVisit).Select(s => s.Item).ToHashSet());
+            var state = CaseViews.StateOf(@case);
             var input = new ActionInput(request.Comment, request.Fields ?? []);
             switch (FlowEngine.Decide(flow, state, actionKey, actor.Roles, input))
             {

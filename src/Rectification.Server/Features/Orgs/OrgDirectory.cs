@@ -22,7 +22,19 @@ public sealed class OrgDirectory(AppDbContext db)
 
     public static bool IsWithin(CurrentUser user, OrgUnit unit) => unit.Path.Contains($"/{user.OrgUnitId}/", StringComparison.Ordinal);
 
-    /// <summary>The ids of the city, county, township and village above (and including) a village.</summary>
+    /// <summary>The county a unit lies in (itself, for a county), or null for a city.</summary>
+    public static async Task<int?> CountyOfAsync(AppDbContext db, OrgUnit unit, CancellationToken cancellationToken)
+    {
+        if (unit.Level == OrgLevel.City)
+        {
+            return null;
+        }
+
+        var ids = unit.Path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();
+        return await db.OrgUnits.Where(o => ids.Contains(o.Id) && o.Level == OrgLevel.County).Select(o => (int?)o.Id).SingleAsync(cancellationToken);
+    }
+
+    /// <summary>The ids of the city, county and township above a village.</summary>
     public async Task<(int City, int County, int Township)> AncestorsOfVillageAsync(OrgUnit village, CancellationToken cancellationToken)
     {
         var ids = village.Path.Split('/', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse).ToList();

@@ -26,15 +26,15 @@ public sealed record WorkflowOptions
 public sealed class FlowVersionUnavailableException(int versionId)
     : Exception($"Flow version {versionId} cannot be read by this version of the service; the administrator must check the log.");
 
-/// <summary>A flow version with its parsed definition.</summary>
-public sealed record LoadedFlow(int Id, string Key, int Version, string Source, DateTimeOffset LoadedAt, FlowDefinition Definition, string Yaml);
+/// <summary>A flow version with its parsed definition; <see cref="ScopeId"/> is 0 for the defaults, else its county.</summary>
+public sealed record LoadedFlow(int Id, string Key, int Version, string Source, DateTimeOffset LoadedAt, FlowDefinition Definition, string Yaml,
+    int ScopeId, string? PublishedBy);
 
 /// <summary>Every flow version the service knows, parsed once. Files are read on start: each distinct content
 /// becomes a new immutable version, and cases stay on the version they started with.</summary>
 public sealed class FlowCatalog(WorkflowOptions options, TimeProvider clock, ILogger<FlowCatalog> logger)
 {
     private readonly ConcurrentDictionary<int, LoadedFlow> _byId = new();
-    private readonly ConcurrentDictionary<string, LoadedFlow> _latest = new(StringComparer.Ordinal);
 
     public string DefaultFlowKey => options.DefaultFlow;
 
@@ -42,12 +42,37 @@ public sealed class FlowCatalog(WorkflowOptions options, TimeProvider clock, ILo
 
     public LoadedFlow? Find(int versionId) => _byId.GetValueOrDefault(versionId);
 
-    public LoadedFlow? Latest(string key) => _latest.GetValueOrDefault(key);
+    /// <summary>The latest default version of a flow (the one every county uses unless it published its own).</summary>
+    public LoadedFlow? Latest(string key) => LatestIn(key, 0);
+
+    /// <summary>The most specific published version for a county: its own latest, else the default's latest.</summary>
+    public LoadedFlow? LatestFor(string key, int? countyId) =>
+        (countyId is { } county ? LatestIn(key, county) : null) ?? Latest(key);
+
+    public LoadedFlow? LatestIn(string key, int scopeId) =>
+        _byId.Values.Where(f => f.Key == key && f.ScopeId == scopeId).MaxBy(f => f.Version);
 
     public IReadOnlyList<LoadedFlow> Versions(string key) =>
         _byId.Values.Where(f => f.Key == key).OrderBy(f => f.Version).ToList();
 
-    public IReadOnlyList<string> Keys => _latest.Keys.Order(StringComparer.Ordinal).ToList();
+    public IReadOnlyList<string> Keys => _byId.Values.Select(f => f.Key).Distinct().Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Makes a version just committed (a publish) available at once.</summary>
+    public void Add(FlowVersion version)
+    {
+        var result = FlowReader.Read(version.Source, version.Yaml);
+        if (!result.Succeeded)
+        {
+            // A stored version was valid when it was stored; if the reader has since grown stricter, the cases on it
+            // must still move, so this is logged loudly rather than hidden.
+            logger.LogError("Stored flow {FlowKey} version {Version} no longer reads: {Errors}", version.Key, version.Version,
+                string.Join("; ", result.Errors));
+            return;
+        }
+
+        _byId[version.Id] = new LoadedFlow(version.Id, version.Key, version.Version, version.Source, version.LoadedAt, result.Definition!,
+            version.Yaml, version.ScopeId, version.PublishedByName);
+    }
 
     /// <summary>Reads every flow file, stops with all errors if any is invalid, and records new versions.</summary>
     public async Task LoadAsync(AppDbContext db, CancellationToken cancellationToken)
@@ -106,12 +131,16 @@ public sealed class FlowCatalog(WorkflowOptions options, TimeProvider clock, ILo
     private async Task RecordVersionAsync(AppDbContext db, string file, string yaml, FlowDefinition definition, CancellationToken cancellationToken)
     {
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(yaml.ReplaceLineEndings("\n"))));
-        var latest = await db.FlowVersions.Where(v => v.Key == definition.Key).OrderByDescending(v => v.Version).FirstOrDefaultAsync(cancellationToken);
-        if (latest?.ContentHash == hash)
+        // Compared with what this file gave last time, not with the latest version: a default published through
+        // the service stays in force until someone edits the file.
+        var fromFile = await db.FlowVersions.Where(v => v.Key == definition.Key && v.ScopeId == 0 && v.Source == file && v.PublishedById == null)
+            .OrderByDescending(v => v.Version).FirstOrDefaultAsync(cancellationToken);
+        if (fromFile?.ContentHash == hash)
         {
             return;
         }
 
+        var latest = await db.FlowVersions.Where(v => v.Key == definition.Key).OrderByDescending(v => v.Version).FirstOrDefaultAsync(cancellationToken);
         var version = new FlowVersion
         {
             Key = definition.Key,
@@ -133,22 +162,5 @@ public sealed class FlowCatalog(WorkflowOptions options, TimeProvider clock, ILo
         });
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("Flow {FlowKey} version {Version} loaded from {File}", version.Key, version.Version, file);
-    }
-
-    private void Add(FlowVersion version)
-    {
-        var result = FlowReader.Read(version.Source, version.Yaml);
-        if (!result.Succeeded)
-        {
-            // A stored version was valid when it was stored; if the reader has since grown stricter, the cases on it
-            // must still move, so this is logged loudly rather than hidden.
-            logger.LogError("Stored flow {FlowKey} version {Version} no longer reads: {Errors}", version.Key, version.Version,
-                string.Join("; ", result.Errors));
-            return;
-        }
-
-        var loaded = new LoadedFlow(version.Id, version.Key, version.Version, version.Source, version.LoadedAt, result.Definition!, version.Yaml);
-        _byId[version.Id] = loaded;
-        _latest.AddOrUpdate(version.Key, loaded, (_, existing) => existing.Version >= loaded.Version ? existing : loaded);
     }
 }
