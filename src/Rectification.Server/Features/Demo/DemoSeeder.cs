@@ -71,11 +71,12 @@ public sealed class DemoSeeder(
             AddUser("inspector", "赵督导（丰满区督导组）", county, Roles.Inspector),
             AddUser("first-secretary", "陈第一书记（孟家村）", villages["孟家村"], Roles.FirstSecretary),
             AddUser("city-viewer", "周调研（吉林市委组织部）", city, Roles.CityViewer),
+            AddUser("city-admin", "吴组织（吉林市委组织部）", city, Roles.CountyAdmin),
         };
         await db.SaveChangesAsync(cancellationToken);
-        var admin = ToCurrent(users[0], OrgLevel.County);
-        var secretary = ToCurrent(users[1], OrgLevel.Township);
-        var inspector = ToCurrent(users[3], OrgLevel.County);
+        var admin = ToCurrent(users[0], OrgLevel.County, county.Id);
+        var secretary = ToCurrent(users[1], OrgLevel.Township, county.Id);
+        var inspector = ToCurrent(users[3], OrgLevel.County, county.Id);
 
         var year = Workflow.Time.ShanghaiTime.DateOf(clock.GetUtcNow()).Year;
         var assignment = new Dictionary<string, string?>
@@ -124,7 +125,7 @@ public sealed class DemoSeeder(
     private async Task<CurrentUser> SecretaryForAsync(int townshipId)
     {
         var user = await db.Users.Include(u => u.Roles).FirstAsync(u => u.OrgUnitId == townshipId && u.Roles.Any(r => r.Role == Roles.TownshipSecretary));
-        return ToCurrent(user, OrgLevel.Township);
+        return ToCurrent(user, OrgLevel.Township, null);
     }
 
     private async Task<OrgUnit> AddUnitAsync(string code, string name, OrgLevel level, OrgUnit? parent, CancellationToken cancellationToken)
@@ -152,6 +153,6 @@ public sealed class DemoSeeder(
         return user;
     }
 
-    private static CurrentUser ToCurrent(User user, OrgLevel level) =>
-        new(user.Id, user.UserName, user.DisplayName, user.OrgUnitId, level, user.Roles.Select(r => r.Role).ToList());
+    private static CurrentUser ToCurrent(User user, OrgLevel level, int? county) =>
+        new(user.Id, user.UserName, user.DisplayName, user.OrgUnitId, level, user.Roles.Select(r => r.Role).ToList(), county);
 }

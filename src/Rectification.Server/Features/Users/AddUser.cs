@@ -23,7 +23,8 @@ public static partial class AddUser
     public static readonly IReadOnlyDictionary<string, OrgLevel[]> LevelsOfRole = new Dictionary<string, OrgLevel[]>
     {
         [Roles.CityViewer] = [OrgLevel.City],
-        [Roles.CountyAdmin] = [OrgLevel.County],
+        // At city level the organisation department configures the default flows for every county.
+        [Roles.CountyAdmin] = [OrgLevel.City, OrgLevel.County],
         [Roles.Inspector] = [OrgLevel.City, OrgLevel.County],
         [Roles.TownshipSecretary] = [OrgLevel.Township],
         [Roles.FirstSecretary] = [OrgLevel.Village],

@@ -114,7 +114,7 @@ public static class MigrateCases
                     ActorName = actor.DisplayName,
                     Kind = "flow-migration",
                     Subject = $"workflow/{key}/{from!.Version}->{to.Version}",
-                    Detail = JsonSerializer.Serialize(new { mapping, moved = reports.Where(r => r.Status == "moved").Select(r => r.CaseId) }),
+                    Detail = JsonSerializer.Serialize(new { scopeId = to.ScopeId, mapping, moved = reports.Where(r => r.Status == "moved").Select(r => r.CaseId) }),
                 });
                 await store.Db.SaveChangesAsync(cancellationToken);
                 logger.LogInformation("Migration of {FlowKey} {From} -> {To} by {User}: {Moved} moved", key, from.Version, to.Version, actor.UserName,

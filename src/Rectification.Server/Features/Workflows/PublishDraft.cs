@@ -30,7 +30,11 @@ public static class PublishDraft
             var draft = await db.FlowDrafts.SingleOrDefaultAsync(d => d.Id == draftId && d.Key == key && d.ScopeId == scope.Value, cancellationToken);
             if (draft is null)
             {
-                return Problem.NotFound($"No draft {draftId} of flow '{key}' in your scope.");
+                var published = await db.FlowVersions.Where(v => v.Key == key && v.ScopeId == scope.Value && v.Source == $"draft {draftId}")
+                    .Select(v => (int?)v.Version).SingleOrDefaultAsync(cancellationToken);
+                return published is { } publishedAs
+                    ? Problem.Conflict($"Draft {draftId} was already published as version {publishedAs}.")
+                    : Problem.NotFound($"No draft {draftId} of flow '{key}' in your scope.");
             }
 
             var result = FlowReader.Read($"draft {draft.Id}", draft.Yaml);
@@ -71,7 +75,7 @@ public static class PublishDraft
                 {
                     key,
                     version = number,
-                    scope = scope.Value,
+                    scopeId = scope.Value,
                     previous = previous?.Version,
                     changes = changes.Select(c => c.ToString()),
                 }),

@@ -63,6 +63,11 @@ public static class WorkflowEndpoints
             .Produces<FlowView>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
+        group.MapGet("/{key}/history", async (string key, HttpContext http, AppDbContext db, CancellationToken ct) =>
+                TypedResults.Ok(await GetFlowHistory.HandleAsync(db, http.GetCurrentUser(), key, ct)))
+            .WithSummary("The flow's history: versions loaded, publishes with what changed, migrations of running cases.")
+            .Produces<IReadOnlyList<GetFlowHistory.Entry>>();
+
         group.MapGet("/{key}/diagram", async (string key, int? version, int? caseId, string? format, HttpContext http, FlowCatalog catalog,
                 CaseStore cases, CancellationToken ct) =>
             {
