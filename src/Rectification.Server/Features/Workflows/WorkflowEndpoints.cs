@@ -48,11 +48,13 @@ public static class WorkflowEndpoints
         group.MapGet("/", (HttpContext http, FlowCatalog catalog) =>
             {
                 var user = http.GetCurrentUser();
-                return TypedResults.Ok(catalog.Keys.Select(key =>
+                return TypedResults.Ok(catalog.Keys
+                    .Select(key => (Key: key, Versions: catalog.Versions(key).Where(v => FlowScope.CanSee(user, v.ScopeId)).ToList()))
+                    .Where(flow => flow.Versions.Count > 0) // another county's own flow does not exist for this caller
+                    .Select(flow =>
                     {
-                        var versions = catalog.Versions(key).Where(v => FlowScope.CanSee(user, v.ScopeId)).ToList();
-                        var effective = catalog.LatestFor(key, user.CountyId) ?? versions[^1];
-                        return new FlowSummary(key, effective.Definition.Name, effective.Version, versions.Select(Info).ToList());
+                        var effective = catalog.LatestFor(flow.Key, user.CountyId) ?? flow.Versions[^1];
+                        return new FlowSummary(flow.Key, effective.Definition.Name, effective.Version, flow.Versions.Select(Info).ToList());
                     }).ToList());
             })
             .WithSummary("Every flow with the versions the caller may see; latestVersion is the one in force for the caller's county.");
