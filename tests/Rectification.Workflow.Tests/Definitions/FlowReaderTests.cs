@@ -705,6 +705,92 @@ public sealed class FlowReaderTests
             result.Errors.Select(d => d.Field));
     }
 
+    [Fact]
+    public void Read_NestingDeeperThanMaxDepth_IsRefusedAtTheFirstTooDeepNode()
+    {
+        // The root mapping is one level, so MaxDepth brackets make MaxDepth + 1; the last '[' is the one refused.
+        var yaml = "key: mini\nname: Mini\ndescription: " + new string('[', FlowReader.MaxDepth) + "x"
+            + new string(']', FlowReader.MaxDepth) + "\nstart: open\n";
+
+        var result = FlowReader.Read(Source, yaml);
+
+        var error = SingleError(result);
+        Assert.Equal((3, "description: ".Length + FlowReader.MaxDepth, "(syntax)"), (error.Line, error.Column, error.Field));
+        Assert.Equal("Nested more than 16 levels deep; a flow file needs far fewer.", error.Message);
+    }
+
+    [Fact]
+    public void Read_DeeplyNestedBlockSequences_AreRefusedAtTheLineOfTheTooDeepNode()
+    {
+        var yaml = new StringBuilder("key: mini\nname: Mini\ndescription:\n");
+        for (var level = 0; level < FlowReader.MaxDepth; level++)
+        {
+            yaml.Append(new string(' ', 2 * level)).Append("-\n");
+        }
+
+        yaml.Append(new string(' ', 2 * FlowReader.MaxDepth)).Append("x\n");
+
+        var error = SingleError(FlowReader.Read(Source, yaml.ToString()));
+
+        // Line 4 opens the second level (the root mapping is the first), so line 3 + MaxDepth opens level MaxDepth + 1.
+        Assert.Equal((3 + FlowReader.MaxDepth, 2 * (FlowReader.MaxDepth - 1) + 1, "(syntax)"), (error.Line, error.Column, error.Field));
+    }
+
+    [Fact]
+    public void Read_NestingOfExactlyMaxDepth_IsNotRefused()
+    {
+        // The description is free text the reader ignores, so only the depth check could refuse this file.
+        var yaml = ValidFlow.Replace("name: Mini\n", "name: Mini\ndescription: " + new string('[', FlowReader.MaxDepth - 1) + "x"
+            + new string(']', FlowReader.MaxDepth - 1) + "\n", StringComparison.Ordinal);
+
+        var result = FlowReader.Read(Source, yaml);
+
+        Assert.Contains("description: [[", yaml, StringComparison.Ordinal);
+        Assert.True(result.Succeeded);
+        Assert.Empty(result.Diagnostics);
+    }
+
+    [Fact]
+    public void Read_ValidFile_ReportsItsKey()
+    {
+        var result = FlowReader.Read(Source, ValidFlow);
+
+        Assert.Equal("mini", result.Key);
+        Assert.Equal("mini", result.Definition!.Key);
+    }
+
+    [Fact]
+    public void Read_FileWithErrors_StillReportsItsKey()
+    {
+        var result = FlowReader.Read(Source, ValidFlow.Replace("to: closed", "to: clsoed", StringComparison.Ordinal));
+
+        Assert.Null(result.Definition);
+        Assert.NotEmpty(result.Errors);
+        Assert.Equal("mini", result.Key);
+    }
+
+    [Fact]
+    public void Read_FileWithErrorsInTheFlowHeader_StillReportsItsKey()
+    {
+        var result = FlowReader.Read(Source, ValidFlow.Replace("name: Mini\n", "", StringComparison.Ordinal));
+
+        Assert.Equal(["name"], result.Errors.Select(e => e.Field));
+        Assert.Equal("mini", result.Key);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("key: \"  \"\n")]
+    [InlineData("key: [mini]\n")]
+    public void Read_FileWithoutAUsableKey_HasNoKey(string keyLine)
+    {
+        var result = FlowReader.Read(Source, keyLine + ValidFlow.Replace("key: mini\n", "", StringComparison.Ordinal));
+
+        Assert.Null(result.Key);
+        Assert.Null(result.Definition);
+        Assert.Contains(result.Errors, e => e.Field == "key");
+    }
+
     /// <summary>Appends a comment so the file is exactly <paramref name="bytes"/> bytes of UTF-8.</summary>
     private static string PadTo(string yaml, int bytes)
     {

@@ -109,6 +109,59 @@ public sealed class MermaidDiagramTests
             MermaidDiagram.Write(flow));
     }
 
+    [Fact]
+    public void Write_FlowWithConditionalRoutes_DrawsAnEdgePerRouteWithItsConditionThenTheElseEdge()
+    {
+        var flow = FlowReader.Read("routes.yaml", """
+            key: routes
+            name: Routes
+            start: open
+            stages:
+              - key: open
+                name: Open
+                roles: [county-admin]
+                actions:
+                  - key: triage
+                    name: Triage
+                    roles: [county-admin]
+                    fields:
+                      - { key: level, name: Level }
+                    to:
+                      - if: situations contains 6
+                        then: fast-track
+                      - if: level == "very high"
+                        then: urgent
+                      - else: normal
+              - key: fast-track
+                name: Fast track
+                terminal: true
+              - key: urgent
+                name: Urgent
+                terminal: true
+              - key: normal
+                name: Normal
+                terminal: true
+            """).Definition!;
+
+        Assert.Equal(
+            """
+            stateDiagram-v2
+                state "Open" as open
+                state "Fast track" as fast_track
+                state "Urgent" as urgent
+                state "Normal" as normal
+                [*] --> open
+                open --> fast_track: Triage [situations contains 6]
+                open --> urgent: Triage [level == 'very high']
+                open --> normal: Triage [else]
+                fast_track --> [*]
+                urgent --> [*]
+                normal --> [*]
+
+            """.ReplaceLineEndings("\n"),
+            MermaidDiagram.Write(flow));
+    }
+
     private static string GoldenPath(string flowFileName) =>
         Path.Combine(TestFiles.DiagramsFolder, Path.ChangeExtension(flowFileName, ".mmd"));
 }
