@@ -57,31 +57,33 @@ internal sealed class ConditionParser(string text)
 
     private Condition ParseUnary()
     {
-        if (++_depth > MaxDepth)
+        if (Peek() is { } token && ((token.Kind == TokenKind.Word && token.Text == "not") || (token.Kind == TokenKind.Symbol && token.Text == "(")))
         {
-            throw new FormatException($"nested more than {MaxDepth} levels deep");
-        }
-
-        try
-        {
-            if (TakeWord("not"))
+            // Only 'not' and '(' nest; the depth bound keeps a hostile condition from exhausting the stack.
+            if (++_depth > MaxDepth)
             {
-                return new NotCondition(ParseUnary());
+                throw Error(token, $"nested more than {MaxDepth} levels deep");
             }
 
-            if (TakeSymbol("("))
+            try
             {
+                if (TakeWord("not"))
+                {
+                    return new NotCondition(ParseUnary());
+                }
+
+                TakeSymbol("(");
                 var inner = ParseOr();
                 Expect(")");
                 return inner;
             }
+            finally
+            {
+                _depth--;
+            }
+        }
 
-            return ParseComparison();
-        }
-        finally
-        {
-            _depth--;
-        }
+        return ParseComparison();
     }
 
     private Comparison ParseComparison()
@@ -93,6 +95,21 @@ internal sealed class ConditionParser(string text)
         }
 
         var op = Next("an operator (contains, ==, !=, <, <=, >, >=, in, is set)");
+        if (name.Text == ConditionFacts.SituationsName && op.Text is not ("contains" or "in" or "is"))
+        {
+            // Situations are a set of codes: other comparisons would silently never hold.
+            throw Error(op, $"'situations' takes contains, in or is set, not '{op.Text}'");
+        }
+
+        if (op.Text is "<" or "<=" or ">" or ">=")
+        {
+            var bound = Peek();
+            if (bound is null || !decimal.TryParse(bound.Text, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out _))
+            {
+                throw bound is null ? new FormatException($"expected a number after '{op.Text}' at the end") : Error(bound, $"'{op.Text}' compares numbers; '{bound.Text}' is not one");
+            }
+        }
+
         switch (op.Text)
         {
             case "contains":

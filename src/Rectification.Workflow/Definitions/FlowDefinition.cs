@@ -19,11 +19,20 @@ public sealed record FlowDefinition(
     string Start,
     IReadOnlyList<StageDefinition> Stages)
 {
-    private readonly Dictionary<string, StageDefinition> _byKey = Stages
-        .GroupBy(s => s.Key, StringComparer.Ordinal)
-        .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+    private (IReadOnlyList<StageDefinition> Stages, Dictionary<string, StageDefinition> ByKey)? _index;
 
-    public StageDefinition? FindStage(string key) => _byKey.GetValueOrDefault(key);
+    public StageDefinition? FindStage(string key)
+    {
+        // Rebuilt when a copy made with `with` has other stages than the ones indexed.
+        var index = _index;
+        if (index is null || !ReferenceEquals(index.Value.Stages, Stages))
+        {
+            index = (Stages, Stages.GroupBy(s => s.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal));
+            _index = index;
+        }
+
+        return index.Value.ByKey.GetValueOrDefault(key);
+    }
 
     public StageDefinition GetStage(string key) =>
         FindStage(key) ?? throw new KeyNotFoundException($"Flow '{Key}' has no stage '{key}'.");
@@ -60,7 +69,8 @@ public sealed record ActionDefinition(
     IReadOnlyList<FieldDefinition> Fields,
     IReadOnlyList<Guard> Guards,
     SourcePosition Position,
-    IReadOnlyList<Route> Routes)
+    IReadOnlyList<Route> Routes,
+    SourcePosition ToPosition = default)
 {
     /// <summary>Every stage the action may lead to: the routes' targets, then the fallback.</summary>
     public IEnumerable<string> Targets => Routes.Select(r => r.To).Append(To);
@@ -69,8 +79,9 @@ public sealed record ActionDefinition(
     public string TargetFor(ConditionFacts facts) => Routes.FirstOrDefault(r => r.Condition.Evaluate(facts))?.To ?? To;
 }
 
-/// <summary>A conditional target of an action: <c>- if: situations contains 6</c> / <c>then: crackdown</c>.</summary>
-public sealed record Route(Condition Condition, string ConditionText, string To, SourcePosition Position);
+/// <summary>A conditional target of an action: <c>- if: situations contains 6</c> / <c>then: crackdown</c>.
+/// <see cref="Position"/> is where the entry starts; <see cref="ThenPosition"/> where its target is written.</summary>
+public sealed record Route(Condition Condition, string ConditionText, string To, SourcePosition Position, SourcePosition ThenPosition = default);
 
 /// <summary>The kinds of value a case field holds.</summary>
 public enum FieldType

@@ -46,8 +46,8 @@ public static class FlowDiff
                 Property(changes, actionPath + ".name", oldAction.Name, newAction.Name);
                 Property(changes, actionPath + ".roles", string.Join(", ", oldAction.Roles), string.Join(", ", newAction.Roles));
                 Property(changes, actionPath + ".to", Target(oldAction), Target(newAction));
-                Property(changes, actionPath + ".fields", string.Join(", ", oldAction.Fields.Select(f => $"{f.Key}:{f.Type}")),
-                    string.Join(", ", newAction.Fields.Select(f => $"{f.Key}:{f.Type}")));
+                Property(changes, actionPath + ".fields", string.Join(", ", oldAction.Fields.Select(f => $"{f.Key}:{f.Type}:{f.Name}")),
+                    string.Join(", ", newAction.Fields.Select(f => $"{f.Key}:{f.Type}:{f.Name}")));
                 Property(changes, actionPath + ".guards", string.Join("; ", oldAction.Guards.Select(Describe)), string.Join("; ", newAction.Guards.Select(Describe)));
             });
             Elements(changes, path + ".checklist", old.Checklist, @new.Checklist, c => c.Key, c => $"{c.Name} ({c.Role})", (itemPath, oldItem, newItem) =>
@@ -57,6 +57,7 @@ public static class FlowDiff
             });
             Elements(changes, path + ".timers", old.Timers, @new.Timers, t => t.Key, t => $"{t.Name}: after {t.After} → {t.To}", (timerPath, oldTimer, newTimer) =>
             {
+                Property(changes, timerPath + ".name", oldTimer.Name, newTimer.Name);
                 Property(changes, timerPath + ".after", oldTimer.After.ToString(), newTimer.After.ToString());
                 Property(changes, timerPath + ".to", oldTimer.To, newTimer.To);
             });

@@ -18,6 +18,9 @@ public static partial class FlowReader
     /// <summary>A flow nests six levels at most (stage, action, to, route...); deeper input is malformed or hostile.</summary>
     public const int MaxDepth = 16;
 
+    /// <summary>Real flows have about ten stages; the bound keeps every check over the stage graph small.</summary>
+    public const int MaxStages = 200;
+
     public static FlowReadResult Read(string source, string yaml)
     {
         var diagnostics = new List<FlowDiagnostic>();
@@ -118,6 +121,14 @@ public static partial class FlowReader
         return root;
     }
 
+    /// <summary>Stands in for a condition that could not be read (and was reported).</summary>
+    private sealed record NeverCondition : Condition
+    {
+        public override IEnumerable<string> Names => [];
+
+        public override bool Evaluate(ConditionFacts facts) => false;
+    }
+
     private sealed class SyntaxFailure(int line, int column, Exception inner) : Exception(inner.Message, inner)
     {
         public int Line { get; } = line;
@@ -151,6 +162,11 @@ public static partial class FlowReader
             var name = RequiredScalar(root, "name", "name");
             var start = RequiredScalar(root, "start", "start");
             var stages = ReadList(root, "stages", "stages", required: true, ReadStage);
+            if (stages.Count > MaxStages)
+            {
+                Error(Find(root, "stages")!, "stages", $"A flow has at most {MaxStages} stages.", $"流程最多 {MaxStages} 个阶段。");
+            }
+
             return key is null || name is null || start is null ? null : new FlowDefinition(key, name, start, stages);
         }
 
@@ -196,9 +212,11 @@ public static partial class FlowReader
             var (to, routes) = ReadTarget(node, actionPath + ".to");
             var fields = ReadList(node, "fields", actionPath + ".fields", required: false, ReadField);
             var guards = ReadGuards(node, actionPath + ".guards");
+            var toNode = Find(node, "to");
+            var toPosition = toNode is YamlSequenceNode { Children.Count: > 0 } list ? PositionOf(list.Children[^1]) : toNode is null ? default : PositionOf(toNode);
             return key is null || name is null || to is null
                 ? null
-                : new ActionDefinition(key, name, roles, to, fields, guards, PositionOf(node), routes);
+                : new ActionDefinition(key, name, roles, to, fields, guards, PositionOf(node), routes, toPosition);
         }
 
         /// <summary>Reads <c>to: stage</c>, or a list of <c>{if: condition, then: stage}</c> ending with <c>{else: stage}</c>.</summary>
@@ -243,16 +261,19 @@ public static partial class FlowReader
                 if (!Condition.TryParse(text, out var condition, out var problem))
                 {
                     Error(ifNode, itemPath + ".if", $"Cannot read the condition: {problem}.", $"无法识别条件：{problem}。");
-                    continue;
+                    // Kept with a condition that never holds, so the checks of the whole flow do not call its target unreachable.
+                    condition = new NeverCondition();
                 }
 
-                routes.Add(new Route(condition!, text, target, PositionOf(item)));
+                routes.Add(new Route(condition!, text, target, PositionOf(item), PositionOf(thenNode)));
             }
 
             if (fallback is null)
             {
                 Error(list, path, "A conditional target needs a last entry {else: stage} for cases no condition matches.",
                     "条件去向必须以 {else: 阶段} 结尾，用于不满足任何条件的案件。");
+                // Reported; the last route's target stands in so the action is not also reported missing.
+                fallback = routes.Count > 0 ? routes[^1].To : null;
             }
 
             return (fallback, routes);

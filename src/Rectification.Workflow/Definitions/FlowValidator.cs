@@ -64,7 +64,8 @@ public static class FlowValidator
                 var actionPath = $"{path}.actions[{action.Key}]";
                 if (!stageKeys.Contains(action.To))
                 {
-                    Error(action.Position, actionPath + ".to", $"Action '{action.Key}' leads to stage '{action.To}', which does not exist.",
+                    Error(action.ToPosition == default ? action.Position : action.ToPosition, actionPath + ".to",
+                        $"Action '{action.Key}' leads to stage '{action.To}', which does not exist.",
                         $"动作“{action.Key}”指向不存在的阶段“{action.To}”。");
                 }
 
@@ -73,7 +74,7 @@ public static class FlowValidator
                     var route = action.Routes[i];
                     if (!stageKeys.Contains(route.To))
                     {
-                        Error(route.Position, $"{actionPath}.to[{i}].then", $"Action '{action.Key}' leads to stage '{route.To}', which does not exist.",
+                        Error(route.ThenPosition, $"{actionPath}.to[{i}].then", $"Action '{action.Key}' leads to stage '{route.To}', which does not exist.",
                             $"动作“{action.Key}”指向不存在的阶段“{route.To}”。");
                     }
 
@@ -113,7 +114,8 @@ public static class FlowValidator
             }
         }
 
-        foreach (var loop in Loops(flow).Where(l => l.All(s => s.Deadline is null && s.Timers.Count == 0)))
+        foreach (var loop in Loops(flow).Where(l => l.All(s => s.Deadline is null && s.Timers.Count == 0))
+                     .Select(l => l.OrderBy(s => s.Position.Line).ToList()).OrderBy(l => l[0].Position.Line))
         {
             var first = loop[0];
             Warn(first.Position, $"stages[{first.Key}]",

@@ -39,7 +39,7 @@ public sealed class BrokenFlowStartupTests
         var errors = failure.Diagnostics.Select(d => $"{d.Source}:{d.Line}:{d.Field}").ToList();
         Assert.Contains("broken.yaml:7:stages[proposed].roles", errors);
         Assert.Contains("broken.yaml:8:stages[proposed].deadline", errors);
-        Assert.Contains("broken.yaml:10:stages[proposed].actions[confirm].to", errors);
+        Assert.Contains("broken.yaml:13:stages[proposed].actions[confirm].to", errors);
         Assert.Contains("broken.yaml:14:stages[orphan]", errors);
         Assert.Contains("broken.yaml:7:", failure.Message, StringComparison.Ordinal);
         Assert.Contains("village-head", failure.Message, StringComparison.Ordinal);

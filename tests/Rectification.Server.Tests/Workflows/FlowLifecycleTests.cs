@@ -64,7 +64,7 @@ public sealed class FlowLifecycleTests(RectificationApp app) : IClassFixture<Rec
         Assert.False(draft.GetProperty("valid").GetBoolean());
         var error = draft.GetProperty("diagnostics").EnumerateArray().First(d => d.GetProperty("severity").GetString() == "error");
         Assert.Equal("stages[planning].actions[submit-plan].to", error.GetProperty("field").GetString());
-        Assert.Equal(48, error.GetProperty("line").GetInt32());
+        Assert.Equal(51, error.GetProperty("line").GetInt32());
 
         var versionsBefore = await VersionsAsync(city);
         var problem = await (await city.PostAsync($"/api/v1/workflows/rectification/drafts/{draft.Id()}/publish", null))
@@ -146,7 +146,7 @@ public sealed class FlowLifecycleTests(RectificationApp app) : IClassFixture<Rec
         Assert.Contains("error 7 stages[open].roles", found);
         Assert.Contains("error 8 stages[open].deadline", found);
         Assert.Contains("error 10 stages[open].checklist[sign].role", found);
-        Assert.Contains("error 12 stages[open].actions[go].to", found);
+        Assert.Contains("error 15 stages[open].actions[go].to", found);
         Assert.Contains("error 16 stages[open].actions[go].key", found);
         Assert.Contains("error 34 stages[stuck]", found);
         Assert.Contains(found, d => d.StartsWith("warning 20 stages[ping]", StringComparison.Ordinal));

@@ -171,8 +171,10 @@ public sealed class ConditionTests
     [InlineData("score = 70", "unknown operator '='; write == or != (column 7)")]
     [InlineData("score ! 70", "unknown operator '!'; write == or != (column 7)")]
     [InlineData("score ~ 70", "expected an operator (contains, ==, !=, <, <=, >, >=, in, is set), found '~' (column 7)")]
-    [InlineData("score >=", "expected a value at the end")]
-    [InlineData("score >= and", "expected a value, found 'and' (column 10)")]
+    [InlineData("score >=", "expected a number after '>=' at the end")]
+    [InlineData("score >= and", "'>=' compares numbers; 'and' is not one (column 10)")]
+    [InlineData("score > high", "'>' compares numbers; 'high' is not one (column 9)")]
+    [InlineData("situations == 6", "'situations' takes contains, in or is set, not '==' (column 12)")]
     [InlineData("level == \"very high", "unclosed quote (column 10)")]
     [InlineData("(a is set or b is set", "expected ')' at the end")]
     [InlineData("a is set b is set", "unexpected 'b' (column 10)")]
@@ -220,11 +222,12 @@ public sealed class ConditionTests
     [Fact]
     public void Parse_SeventeenNestedNots_IsRefusedAsTooDeep()
     {
+        // Each "not (" nests twice: the ninth goes past sixteen levels, at its 'not' (column 41).
         var text = string.Concat(Enumerable.Repeat("not (", 17)) + "a is set" + new string(')', 17);
 
         var ex = Assert.Throws<FormatException>(() => Condition.Parse(text));
 
-        Assert.Equal("nested more than 16 levels deep", ex.Message);
+        Assert.Equal("nested more than 16 levels deep (column 41)", ex.Message);
     }
 
     [Fact]

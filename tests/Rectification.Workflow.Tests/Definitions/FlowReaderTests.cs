@@ -68,7 +68,7 @@ public sealed class FlowReaderTests
     }
 
     [Fact]
-    public void Read_ActionToMissingStage_ReportsActionLineAndToField()
+    public void Read_ActionToMissingStage_ReportsToLineAndField()
     {
         var result = FlowReader.Read(Source, """
             key: mini
@@ -91,7 +91,7 @@ public sealed class FlowReaderTests
         // Closed is then unreachable as well; both are real mistakes of this file.
         Assert.Null(result.Definition);
         Assert.Equal(
-            [(9, 9, "stages[open].actions[close].to"), (13, 5, "stages[closed]")],
+            [(12, 13, "stages[open].actions[close].to"), (13, 5, "stages[closed]")],
             result.Diagnostics.Select(d => (d.Line, d.Column, d.Field)));
         Assert.All(result.Diagnostics, d => Assert.Equal(DiagnosticSeverity.Error, d.Severity));
         Assert.Contains("'clsoed'", result.Diagnostics[0].Message, StringComparison.Ordinal);
@@ -506,7 +506,7 @@ public sealed class FlowReaderTests
         Assert.Equal(
             [
                 (13, "stages[open].actions[close].key"),
-                (17, "stages[open].actions[park].to"),
+                (20, "stages[open].actions[park].to"),
                 (24, "stages[orphan]"),
             ],
             result.Diagnostics.Select(d => (d.Line, d.Field)));

@@ -236,7 +236,8 @@ public sealed class RoutingTests
             """);
 
         var error = SingleError(result);
-        Assert.Equal((13, 13, "stages[open].actions[triage].to[0].then"), (error.Line, error.Column, error.Field));
+        // Reported where the target is written.
+        Assert.Equal((14, 19, "stages[open].actions[triage].to[0].then"), (error.Line, error.Column, error.Field));
         Assert.Contains("'crackdwon', which does not exist", error.Message, StringComparison.Ordinal);
     }
 
@@ -265,7 +266,7 @@ public sealed class RoutingTests
             """);
 
         var error = SingleError(result);
-        Assert.Equal((9, 9, "stages[open].actions[triage].to"), (error.Line, error.Column, error.Field));
+        Assert.Equal((15, 13, "stages[open].actions[triage].to"), (error.Line, error.Column, error.Field));
         Assert.Contains("'nromal'", error.Message, StringComparison.Ordinal);
     }
 
