@@ -22,7 +22,8 @@ public static class SvgDiagram
         var edges = Edges(flow).ToList();
         var right = boxes.Values.Max(b => b.X + b.Width);
         var loopLanes = edges.Count(e => ranks[e.To] <= ranks[e.From]);
-        var width = right + Margin + 40 + (loopLanes * 26) + 160;
+        var widestLabel = edges.Count == 0 ? 0 : edges.Max(e => TextWidth(e.Label, 12));
+        var width = right + Margin + 40 + (loopLanes * 26) + widestLabel + 20;
         var height = Margin + 30 + ((ranks.Values.Max() + 1) * RowHeight);
 
         var svg = new StringBuilder();
@@ -48,16 +49,21 @@ public static class SvgDiagram
                 var (x1, y1, x2, y2) = (from.CenterX, from.Y + BoxHeight, to.CenterX, to.Y);
                 svg.Append(CultureInfo.InvariantCulture,
                     $"<line x1=\"{x1}\" y1=\"{y1}\" x2=\"{x2}\" y2=\"{y2}\" stroke=\"#374151\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"{Dash(edge)}/>\n");
-                Label(svg, (x1 + x2) / 2 + 6, (y1 + y2) / 2 + 4, edge.Label, "start");
+                // Straight down: beside the middle of the line. Slanted: near the target end, clear of the start
+                // where the lines of one stage meet.
+                var (lx, ly) = x1 == x2 ? (x1 + 6, ((y1 + y2) / 2) + 4) : (x1 + ((x2 - x1) * 3 / 4) + 6, y1 + ((y2 - y1) * 3 / 4));
+                Label(svg, lx, ly, edge.Label, "start");
             }
             else
             {
-                // Back and sideways transitions leave from the right edge and come round in a lane of their own.
+                // Back and sideways transitions leave from the right edge and come round in a lane of their own;
+                // the label sits beside the curve's outermost point.
                 var x = right + 40 + (lane++ * 26);
                 var (y1, y2) = (from.Y + (BoxHeight / 2), to.Y + (BoxHeight / 2));
                 svg.Append(CultureInfo.InvariantCulture,
                     $"<path d=\"M {from.X + from.Width} {y1} C {x} {y1}, {x} {y2}, {to.X + to.Width} {y2}\" fill=\"none\" stroke=\"#374151\" stroke-width=\"1.5\" marker-end=\"url(#arrow)\"{Dash(edge)}/>\n");
-                Label(svg, x + 6, ((y1 + y2) / 2) + 4, edge.Label, "start");
+                var outermost = ((from.X + from.Width + to.X + to.Width) / 8) + (x * 3 / 4);
+                Label(svg, outermost + 6, ((y1 + y2) / 2) + 4, edge.Label, "start");
             }
         }
 
@@ -79,9 +85,10 @@ public static class SvgDiagram
 
     private static string Dash(Edge edge) => edge.IsTimer ? " stroke-dasharray=\"6 4\"" : "";
 
+    // A white halo keeps a label readable where it crosses a line.
     private static void Label(StringBuilder svg, int x, int y, string text, string anchor) =>
         svg.Append(CultureInfo.InvariantCulture,
-            $"<text x=\"{x}\" y=\"{y}\" text-anchor=\"{anchor}\" font-size=\"12\" fill=\"#374151\">{Escape(text)}</text>\n");
+            $"<text x=\"{x}\" y=\"{y}\" text-anchor=\"{anchor}\" font-size=\"12\" fill=\"#374151\" stroke=\"#ffffff\" stroke-width=\"4\" paint-order=\"stroke\">{Escape(text)}</text>\n");
 
     private static IEnumerable<Edge> Edges(FlowDefinition flow)
     {
@@ -99,7 +106,8 @@ public static class SvgDiagram
 
             foreach (var timer in stage.Timers)
             {
-                yield return new Edge(stage.Key, timer.To, $"⏱ {timer.Name} ({timer.After})", true);
+                // Spelled out rather than an emoji: county machines may have no font with one.
+                yield return new Edge(stage.Key, timer.To, $"定时：{timer.Name} ({timer.After})", true);
             }
         }
     }
@@ -139,7 +147,7 @@ public static class SvgDiagram
             var x = Margin;
             foreach (var stage in row)
             {
-                var width = Math.Max(140, (TextWidth(stage.Name) + 32));
+                var width = Math.Max(140, TextWidth(stage.Name, 14) + 32);
                 boxes[stage.Key] = new Box(x, Margin + 30 + (row.Key * RowHeight), width);
                 x += width + Gap;
             }
@@ -148,8 +156,8 @@ public static class SvgDiagram
         return boxes;
     }
 
-    // Rough widths at 14px: CJK characters are square, Latin ones about half as wide.
-    private static int TextWidth(string text) => text.Sum(c => c > 0x2E80 ? 14 : 8);
+    // Rough widths: CJK characters are square, Latin ones a little over half as wide.
+    private static int TextWidth(string text, int size) => text.Sum(c => c > 0x2E80 ? size : (size * 4 / 7) + 1);
 
     private static string Escape(string text) => SecurityElement.Escape(text);
 

@@ -51,7 +51,7 @@ public sealed class SvgDiagramTests
         Assert.Equal(2, arrows.Count(a => a.Name == Svg + "path"));
         var labels = document.Root!.Elements(Svg + "text").Select(t => t.Value).ToList();
         Assert.Contains("验收不通过（回炉）", labels);
-        Assert.Contains("⏱ 跟踪问效期满 (12 months)", labels);
+        Assert.Contains("定时：跟踪问效期满 (12 months)", labels);
     }
 
     [Fact]
