@@ -128,24 +128,24 @@ public sealed class OrgAndUserTests(RectificationApp app) : IClassFixture<Rectif
     {
         using var admin = await app.ClientForAsync("county-admin");
         var problem = await (await admin.PostAsJsonAsync("/api/v1/users", new
-            {
-                username = "someone",
-                displayName = "某人",
-                password = "Secret2026",
-                orgUnitId = await app.OrgIdAsync("丰满区"),
-                roles = new string?[] { null },
-            }))
+        {
+            username = "someone",
+            displayName = "某人",
+            password = "Secret2026",
+            orgUnitId = await app.OrgIdAsync("丰满区"),
+            roles = new string?[] { null },
+        }))
             .ExpectAsync(HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("roles[0]", out _));
 
         await (await admin.PostAsJsonAsync("/api/v1/users", new
-            {
-                username = "Inspector",
-                displayName = "冒名",
-                password = "Secret2026",
-                orgUnitId = await app.OrgIdAsync("丰满区"),
-                roles = new[] { "inspector" },
-            }))
+        {
+            username = "Inspector",
+            displayName = "冒名",
+            password = "Secret2026",
+            orgUnitId = await app.OrgIdAsync("丰满区"),
+            roles = new[] { "inspector" },
+        }))
             .ExpectAsync(HttpStatusCode.Conflict);
     }
 }

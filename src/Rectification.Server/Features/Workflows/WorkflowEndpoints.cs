@@ -1,8 +1,8 @@
+using Microsoft.EntityFrameworkCore;
+using Rectification.Server.Data;
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Cases;
 using Rectification.Server.Infrastructure;
-using Microsoft.EntityFrameworkCore;
-using Rectification.Server.Data;
 using Rectification.Workflow;
 using Rectification.Workflow.Definitions;
 using Rectification.Workflow.Diagrams;
