@@ -21,8 +21,13 @@ public sealed record FlowDefinition(
 {
     private (IReadOnlyList<StageDefinition> Stages, Dictionary<string, StageDefinition> ByKey)? _index;
 
-    public StageDefinition? FindStage(string key)
+    public StageDefinition? FindStage(string? key)
     {
+        if (key is null)
+        {
+            return null;
+        }
+
         // Rebuilt when a copy made with `with` has other stages than the ones indexed.
         var index = _index;
         if (index is null || !ReferenceEquals(index.Value.Stages, Stages))

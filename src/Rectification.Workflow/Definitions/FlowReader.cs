@@ -21,6 +21,9 @@ public static partial class FlowReader
     /// <summary>Real flows have about ten stages; the bound keeps every check over the stage graph small.</summary>
     public const int MaxStages = 200;
 
+    /// <summary>Keys appear in URLs and the database (64 characters there).</summary>
+    public const int MaxKeyLength = 64;
+
     public static FlowReadResult Read(string source, string yaml)
     {
         var diagnostics = new List<FlowDiagnostic>();
@@ -158,7 +161,7 @@ public static partial class FlowReader
         public FlowDefinition? ReadFlow(YamlMappingNode root)
         {
             CheckKeys(root, "", FlowKeys);
-            var key = RequiredScalar(root, "key", "key");
+            var key = RequiredKey(root, "", KeyPattern());
             var name = RequiredScalar(root, "name", "name");
             var start = RequiredScalar(root, "start", "start");
             var stages = ReadList(root, "stages", "stages", required: true, ReadStage);
@@ -567,10 +570,12 @@ public static partial class FlowReader
         /// <summary>Reads an element's key, which must be a plain identifier: it appears in URLs and diagram ids.</summary>
         private string? RequiredKey(YamlMappingNode node, string path, Regex pattern)
         {
-            var key = RequiredScalar(node, "key", path + ".key");
-            if (key is not null && !pattern.IsMatch(key))
+            var field = path.Length == 0 ? "key" : path + ".key";
+            var key = RequiredScalar(node, "key", field);
+            if (key is not null && (key.Length > MaxKeyLength || !pattern.IsMatch(key)))
             {
-                Error(Find(node, "key")!, path + ".key", $"The key '{key}' must match {pattern}.", $"键“{key}”必须符合格式 {pattern}。");
+                Error(Find(node, "key")!, field, $"The key must match {pattern} and be at most {MaxKeyLength} characters.",
+                    $"键必须符合格式 {pattern}，且不超过 {MaxKeyLength} 个字符。");
                 return null;
             }
 

@@ -52,5 +52,7 @@ public static class MermaidDiagram
     // Mermaid state ids cannot hold '-'; stage keys do.
     private static string Id(string key) => key.Replace('-', '_');
 
-    private static string Escape(string text) => text.Replace("\"", "'").Replace(":", "：").Replace("\n", " ");
+    // One line per statement: line breaks of any kind and control characters become spaces.
+    private static string Escape(string text) =>
+        new(text.Replace("\"", "'").Replace(":", "：").Select(c => char.IsControl(c) || c is '\u2028' or '\u2029' ? ' ' : c).ToArray());
 }

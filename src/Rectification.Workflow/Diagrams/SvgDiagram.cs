@@ -159,7 +159,9 @@ public static class SvgDiagram
     // Rough widths: CJK characters are square, Latin ones a little over half as wide.
     private static int TextWidth(string text, int size) => text.Sum(c => c > 0x2E80 ? size : (size * 4 / 7) + 1);
 
-    private static string Escape(string text) => SecurityElement.Escape(text);
+    // XML 1.0 has no place for control characters (a quoted YAML string can hold them): they are dropped.
+    private static string Escape(string text) =>
+        SecurityElement.Escape(new string(text.Where(c => c is '\t' or '\n' or '\r' || (!char.IsControl(c) && !char.IsSurrogate(c) && c is not ('\uFFFE' or '\uFFFF'))).ToArray()));
 
     private sealed record Edge(string From, string To, string Label, bool IsTimer);
 

@@ -184,6 +184,9 @@ public sealed class FlowLifecycleTests(RectificationApp app) : IClassFixture<Rec
         Assert.Equal("(syntax)", deepReport.GetProperty("diagnostics")[0].GetProperty("field").GetString());
 
         await (await city.PostAsync("/api/v1/workflows", Flows.Yaml(""))).ExpectAsync(HttpStatusCode.BadRequest);
+        var badKey = await (await city.PostAsync("/api/v1/workflows/validate", Flows.Yaml(Flows.Default.Replace("key: rectification", "key: \"evil/x\"", StringComparison.Ordinal))))
+            .ExpectAsync(HttpStatusCode.OK);
+        Assert.Contains(badKey.GetProperty("diagnostics").EnumerateArray(), d => d.GetProperty("field").GetString() == "key");
         using var secretary = await app.ClientForAsync("township-secretary");
         await (await secretary.PostAsync("/api/v1/workflows", Flows.Yaml(Flows.Default))).ExpectAsync(HttpStatusCode.Forbidden);
 

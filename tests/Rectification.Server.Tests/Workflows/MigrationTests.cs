@@ -33,6 +33,11 @@ public sealed class MigrationTests(RectificationApp app) : IClassFixture<Rectifi
         var draft = await (await admin.PostAsync("/api/v1/workflows", Flows.Yaml(Flows.CountyVariant))).ExpectAsync(HttpStatusCode.Created);
         await (await admin.PostAsync($"/api/v1/workflows/rectification/drafts/{draft.Id()}/publish", null)).ExpectAsync(HttpStatusCode.Created);
 
+        // An empty list of cases is a mistake, not "every case".
+        var noCases = await (await admin.PostAsJsonAsync("/api/v1/workflows/rectification/migrations",
+            new { fromVersion = 1, toVersion = 2, stages = Mapping, dryRun = false, caseIds = Array.Empty<int>() })).ExpectAsync(HttpStatusCode.BadRequest);
+        Assert.True(noCases.GetProperty("errors").TryGetProperty("caseIds", out _));
+
         var dryRun = await MigrateAsync(admin, dryRun: true);
         Assert.True(dryRun.GetProperty("dryRun").GetBoolean());
         Assert.Equal(6, dryRun.GetProperty("moved").GetInt32());
@@ -80,11 +85,18 @@ public sealed class MigrationTests(RectificationApp app) : IClassFixture<Rectifi
         Assert.Equal(planned[planning].GetProperty("deadlineAfter").GetString(),
             (await admin.GetCaseAsync(planning)).GetProperty("stageDeadline").GetString());
 
-        // Nothing is left on version 1 but the unmapped case; running it again moves nothing.
+        // Nothing is left on version 1 but the unmapped case; running it again moves nothing, and a case asked for
+        // by id that is no longer on version 1 is reported as not found.
         var again = await MigrateAsync(admin, dryRun: false);
         Assert.Equal(0, again.GetProperty("moved").GetInt32());
+        var byId = await (await admin.PostAsJsonAsync("/api/v1/workflows/rectification/migrations",
+            new { fromVersion = 1, toVersion = 2, stages = Mapping, dryRun = true, caseIds = new[] { reviewing } })).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("not-found", byId.GetProperty("cases")[0].GetProperty("status").GetString());
         var flowHistory = await (await admin.GetAsync("/api/v1/workflows/rectification/history")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(2, flowHistory.EnumerateArray().Count(e => e.GetProperty("kind").GetString() == "flow-migration"));
+
+        // The diagram of a case is drawn only from the flow the case is on.
+        await (await admin.GetAsync($"/api/v1/workflows/pilot/diagram?caseId={reviewing}")).ExpectAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -96,6 +108,10 @@ public sealed class MigrationTests(RectificationApp app) : IClassFixture<Rectifi
         var errors = problem.GetProperty("errors");
         Assert.True(errors.TryGetProperty("toVersion", out _));
         Assert.True(errors.TryGetProperty("stages.nowhere", out _));
+
+        var nullTarget = await (await admin.PostAsJsonAsync("/api/v1/workflows/rectification/migrations",
+            new { fromVersion = 1, toVersion = 1, stages = new Dictionary<string, string?> { ["planning"] = null } })).ExpectAsync(HttpStatusCode.BadRequest);
+        Assert.True(nullTarget.GetProperty("errors").TryGetProperty("stages.planning", out _));
 
         using var secretary = await app.ClientForAsync("township-secretary");
         await (await secretary.PostAsJsonAsync("/api/v1/workflows/rectification/migrations",

@@ -64,6 +64,7 @@ internal sealed class FlowDraftConfiguration : IEntityTypeConfiguration<FlowDraf
     {
         b.Property(f => f.Key).HasMaxLength(64);
         b.Property(f => f.AuthorName).HasMaxLength(100);
+        b.Property(f => f.Revision).IsConcurrencyToken();
         b.HasIndex(f => new { f.Key, f.ScopeId }).IsUnique();
     }
 }

@@ -421,6 +421,10 @@ namespace Rectification.Server.Data.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("Revision")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("ScopeId")
                         .HasColumnType("INTEGER");
 

@@ -101,9 +101,8 @@ public sealed class CaseTransitions(TimeProvider clock, IWorkingCalendar calenda
             });
         }
 
+        // Logged by the caller once saved: a migration may lose a race and not happen.
         Append(@case, actor, now, "migration", "migrate", fromStage, stage.Key, comment, changes);
-        logger.LogInformation("Case {CaseId} migrated to {FlowKey} version {Version}: {FromStage} -> {ToStage} ({User})",
-            @case.Id, to.Key, to.Version, fromStage, stage.Key, actor.UserName);
     }
 
     private void Enter(Case @case, StageDefinition stage, DateTimeOffset now) => Enter(@case, stage, now, now);

@@ -36,6 +36,9 @@ public sealed class FlowCatalog(WorkflowOptions options, TimeProvider clock, ILo
 {
     private readonly ConcurrentDictionary<int, LoadedFlow> _byId = new();
 
+    // Versions stored but no longer readable, by (key, scope): the newest of a scope must not be skipped silently.
+    private readonly ConcurrentDictionary<(string Key, int ScopeId), int> _unreadable = new();
+
     public string DefaultFlowKey => options.DefaultFlow;
 
     public LoadedFlow Get(int versionId) => Find(versionId) ?? throw new FlowVersionUnavailableException(versionId);
@@ -49,8 +52,17 @@ public sealed class FlowCatalog(WorkflowOptions options, TimeProvider clock, ILo
     public LoadedFlow? LatestFor(string key, int? countyId) =>
         (countyId is { } county ? LatestIn(key, county) : null) ?? Latest(key);
 
-    public LoadedFlow? LatestIn(string key, int scopeId) =>
-        _byId.Values.Where(f => f.Key == key && f.ScopeId == scopeId).MaxBy(f => f.Version);
+    public LoadedFlow? LatestIn(string key, int scopeId)
+    {
+        var latest = _byId.Values.Where(f => f.Key == key && f.ScopeId == scopeId).MaxBy(f => f.Version);
+        if (_unreadable.TryGetValue((key, scopeId), out var unreadable) && unreadable > (latest?.Version ?? 0))
+        {
+            // Falling back to an older version (or the defaults) would start cases on a flow nobody chose.
+            throw new FlowVersionUnavailableException(unreadable);
+        }
+
+        return latest;
+    }
 
     public IReadOnlyList<LoadedFlow> Versions(string key) =>
         _byId.Values.Where(f => f.Key == key).OrderBy(f => f.Version).ToList();
@@ -67,6 +79,7 @@ public sealed class FlowCatalog(WorkflowOptions options, TimeProvider clock, ILo
             // must still move, so this is logged loudly rather than hidden.
             logger.LogError("Stored flow {FlowKey} version {Version} no longer reads: {Errors}", version.Key, version.Version,
                 string.Join("; ", result.Errors));
+            _unreadable.AddOrUpdate((version.Key, version.ScopeId), version.Version, (_, v) => Math.Max(v, version.Version));
             return;
         }
 

@@ -48,4 +48,7 @@ public sealed class FlowDraft
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>Counts saves; a publish deletes the draft only if nobody saved it since it was read.</summary>
+    public int Revision { get; set; }
 }

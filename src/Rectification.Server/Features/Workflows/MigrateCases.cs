@@ -60,7 +60,11 @@ public static class MigrateCases
 
             foreach (var (old, @new) in mapping)
             {
-                if (from is not null && from.Definition.FindStage(old) is null)
+                if (string.IsNullOrWhiteSpace(@new))
+                {
+                    errors[$"stages.{old}"] = ["Name the stage of the new version this stage maps to."];
+                }
+                else if (from is not null && from.Definition.FindStage(old) is null)
                 {
                     errors[$"stages.{old}"] = [$"Version {from.Version} has no stage '{old}'."];
                 }
@@ -82,7 +86,12 @@ public static class MigrateCases
                 cases = cases.Where(c => c.CountyId == to.ScopeId);
             }
 
-            if (request.CaseIds is { Count: > 0 } ids)
+            if (request.CaseIds is { Count: 0 })
+            {
+                return Problem.Invalid("caseIds", "Leave caseIds out to select every case on fromVersion, or list at least one.");
+            }
+
+            if (request.CaseIds is { } ids)
             {
                 cases = cases.Where(c => ids.Contains(c.Id));
             }
@@ -92,37 +101,61 @@ public static class MigrateCases
                 .ToDictionaryAsync(o => o.Id, o => o.Name, cancellationToken);
             var dryRun = request.DryRun ?? true;
             var reports = new List<CaseReport>();
-            foreach (var @case in selected)
+            // Cases asked for by id that are not on fromVersion, not open, or not the caller's are reported, not skipped silently.
+            foreach (var missing in (request.CaseIds ?? []).Except(selected.Select(c => c.Id)).Distinct())
             {
-                var plan = Plan(@case, villages[@case.VillageId], from!, to, mapping);
-                if (dryRun || plan.ToStage is null)
-                {
-                    reports.Add(plan with { Status = plan.ToStage is null ? "unmapped" : "would-move" });
-                    continue;
-                }
-
-                reports.Add(await ExecuteAsync(actor, plan, @case.Version, from!, to, cancellationToken));
+                reports.Add(new CaseReport(missing, "", "not-found", "", null, null, null, [], []));
             }
 
-            if (!dryRun)
+            try
             {
-                store.Db.ChangeTracker.Clear();
-                store.Db.AuditEvents.Add(new AuditEvent
+                foreach (var @case in selected)
                 {
-                    At = clock.GetUtcNow(),
-                    ActorId = actor.Id,
-                    ActorName = actor.DisplayName,
-                    Kind = "flow-migration",
-                    Subject = $"workflow/{key}/{from!.Version}->{to.Version}",
-                    Detail = JsonSerializer.Serialize(new { scopeId = to.ScopeId, mapping, moved = reports.Where(r => r.Status == "moved").Select(r => r.CaseId) }),
-                });
-                await store.Db.SaveChangesAsync(cancellationToken);
-                logger.LogInformation("Migration of {FlowKey} {From} -> {To} by {User}: {Moved} moved", key, from.Version, to.Version, actor.UserName,
-                    reports.Count(r => r.Status == "moved"));
+                    var plan = Plan(@case, villages[@case.VillageId], from!, to, mapping);
+                    if (dryRun || plan.ToStage is null)
+                    {
+                        reports.Add(plan with { Status = plan.ToStage is null ? "unmapped" : "would-move" });
+                        continue;
+                    }
+
+                    reports.Add(await ExecuteAsync(actor, plan, @case.Version, from!, to, cancellationToken));
+                }
+            }
+            finally
+            {
+                if (!dryRun)
+                {
+                    await RecordAsync(actor, key, from!, to, mapping, reports);
+                }
             }
 
             return new Response(key, from!.Version, to.Version, dryRun, reports.Count(r => r.Status is "moved" or "would-move"),
                 reports.Count(r => r.Status == "unmapped"), reports);
+        }
+
+        // Recorded even when a request is cut short, so the moves that happened are on the flow's history; the scope is
+        // the caller's county, so other counties do not see it.
+        private async Task RecordAsync(CurrentUser actor, string key, LoadedFlow from, LoadedFlow to, Dictionary<string, string> mapping,
+            List<CaseReport> reports)
+        {
+            store.Db.ChangeTracker.Clear();
+            store.Db.AuditEvents.Add(new AuditEvent
+            {
+                At = clock.GetUtcNow(),
+                ActorId = actor.Id,
+                ActorName = actor.DisplayName,
+                Kind = "flow-migration",
+                Subject = $"workflow/{key}/{from.Version}->{to.Version}",
+                Detail = JsonSerializer.Serialize(new
+                {
+                    scopeId = actor.CountyId ?? 0,
+                    mapping,
+                    moved = reports.Where(r => r.Status == "moved").Select(r => r.CaseId),
+                }),
+            });
+            await store.Db.SaveChangesAsync(CancellationToken.None);
+            logger.LogInformation("Migration of {FlowKey} {From} -> {To} by {User}: {Moved} moved", key, from.Version, to.Version, actor.UserName,
+                reports.Count(r => r.Status == "moved"));
         }
 
         /// <summary>What migrating one case means; both the dry run and the execution use it, so they agree.</summary>
@@ -166,11 +199,16 @@ public static class MigrateCases
             {
                 await store.SaveAsync(cancellationToken);
             }
-            catch (DbUpdateConcurrencyException)
+            catch (DbUpdateException ex)
             {
+                // Changed by someone else meanwhile (version check, or the history index), or the database was busy:
+                // this case stays where it is and the migration goes on with the next.
+                logger.LogWarning(ex, "Case {CaseId} not migrated: it changed meanwhile", plan.CaseId);
                 return plan with { Status = "conflict" };
             }
 
+            logger.LogInformation("Case {CaseId} migrated to {FlowKey} version {Version}: {FromStage} -> {ToStage} ({User})",
+                plan.CaseId, to.Key, to.Version, plan.FromStage, plan.ToStage, actor.UserName);
             return plan with { Status = "moved" };
         }
     }

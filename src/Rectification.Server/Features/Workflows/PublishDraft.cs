@@ -80,8 +80,17 @@ public static class PublishDraft
                     changes = changes.Select(c => c.ToString()),
                 }),
             });
-            // The unique (key, version) index makes a concurrent publish of the same flow fail here with 409.
-            await db.SaveChangesAsync(cancellationToken);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException)
+            {
+                // The unique (key, version) index stops a concurrent publish of the same flow; the draft's revision
+                // stops publishing a draft someone saved again meanwhile. Nothing was written.
+                return Problem.Conflict($"Another publish of flow '{key}', or a newer save of draft {draftId}, came first; reload and try again.");
+            }
+
             catalog.Add(version);
             logger.LogInformation("Flow {FlowKey} version {Version} published for scope {ScopeId} by {User} with {Changes} changes",
                 key, number, scope.Value, actor.UserName, changes.Count);

@@ -62,6 +62,7 @@ public static class SaveDraft
             draft.AuthorId = actor.Id;
             draft.AuthorName = actor.DisplayName;
             draft.UpdatedAt = now;
+            draft.Revision++;
             await db.SaveChangesAsync(cancellationToken);
             logger.LogInformation("Draft {DraftId} of flow {FlowKey} saved for scope {ScopeId} by {User}; valid: {Valid}",
                 draft.Id, draft.Key, draft.ScopeId, actor.UserName, result.Succeeded);

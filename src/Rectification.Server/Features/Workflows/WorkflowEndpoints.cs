@@ -83,7 +83,13 @@ public static class WorkflowEndpoints
                         return Problem.NotFound($"No case {id}.").ToProblemResult();
                     }
 
-                    version ??= catalog.Get(@case.FlowVersionId).Version;
+                    var flowOfCase = catalog.Get(@case.FlowVersionId);
+                    if (flowOfCase.Key != key)
+                    {
+                        return Problem.NotFound($"Case {id} is not on flow '{key}'.").ToProblemResult();
+                    }
+
+                    version ??= flowOfCase.Version;
                     highlight = @case.Stage;
                 }
 
@@ -184,8 +190,10 @@ public static class WorkflowEndpoints
 
     private static Result<LoadedFlow> Find(FlowCatalog catalog, CurrentUser user, string key, int? version)
     {
+        // Without a version: the one in force for the caller's county, else (a county's own flow seen from the city)
+        // the newest the caller may see.
         var flow = version is null
-            ? catalog.LatestFor(key, user.CountyId)
+            ? catalog.LatestFor(key, user.CountyId) ?? catalog.Versions(key).LastOrDefault(v => FlowScope.CanSee(user, v.ScopeId))
             : catalog.Versions(key).FirstOrDefault(v => v.Version == version && FlowScope.CanSee(user, v.ScopeId));
         return flow is null ? Problem.NotFound(version is null ? $"No flow '{key}'." : $"Flow '{key}' has no version {version}.") : flow;
     }
