@@ -26,6 +26,16 @@ public static class Preconditions
             : Problem.Invalid("If-Match", "Send the ETag from GET /api/v1/cases/{id}, e.g. \"3\".");
     }
 
+    /// <summary>What refuses a change before any rule is looked at: no If-Match, a stale one, or an overlong comment.</summary>
+    public static Problem? Check(int? expected, int current, string? comment) =>
+        expected is null ? Required()
+        : expected != current ? Stale(current)
+        : comment is { Length: > MaxCommentLength } ? Problem.Invalid("comment", $"At most {MaxCommentLength} characters.")
+        : null;
+
+    /// <summary>Matches the history's comment column.</summary>
+    public const int MaxCommentLength = 2000;
+
     public static Problem Stale(int current) => new(StatusCodes.Status409Conflict, "Conflict",
         $"The case has changed since you loaded it (it is now at version {current}); reload it and try again.",
         Extensions: new Dictionary<string, object?> { ["currentVersion"] = current });

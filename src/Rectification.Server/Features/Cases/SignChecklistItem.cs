@@ -35,19 +35,9 @@ public static class SignChecklistItem
                 return Problem.Forbidden($"'{item.Name}' is signed by {item.Role} ({Roles.All[item.Role]}).");
             }
 
-            if (expectedVersion is null)
+            if (Preconditions.Check(expectedVersion, @case.Version, request.Comment) is { } refused)
             {
-                return Preconditions.Required();
-            }
-
-            if (expectedVersion != @case.Version)
-            {
-                return Preconditions.Stale(@case.Version);
-            }
-
-            if (request.Comment is { Length: > 2000 })
-            {
-                return Problem.Invalid("comment", "At most 2000 characters.");
+                return refused;
             }
 
             if (@case.Signatures.Any(s => s.StageVisit == @case.StageVisit && s.Item == itemKey))

@@ -36,19 +36,9 @@ public static class TakeAction
                 return Problem.Forbidden($"Action '{actionKey}' is taken by {string.Join(", ", roles)}; you hold {string.Join(", ", actor.Roles)}.");
             }
 
-            if (expectedVersion is null)
+            if (Preconditions.Check(expectedVersion, @case.Version, request.Comment) is { } refused)
             {
-                return Preconditions.Required();
-            }
-
-            if (expectedVersion != @case.Version)
-            {
-                return Preconditions.Stale(@case.Version);
-            }
-
-            if (request.Comment is { Length: > 2000 })
-            {
-                return Problem.Invalid("comment", "At most 2000 characters.");
+                return refused;
             }
 
             var state = CaseViews.StateOf(@case);
