@@ -1,6 +1,7 @@
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Cases;
 using Rectification.Server.Features.Health;
+using Rectification.Server.Features.Ledger;
 using Rectification.Server.Features.Orgs;
 using Rectification.Server.Features.Situations;
 using Rectification.Server.Features.Timers;
@@ -16,7 +17,8 @@ builder.Services
     .AddUsers()
     .AddSituations(builder.Configuration)
     .AddWorkflows(builder.Configuration)
-    .AddCases();
+    .AddCases()
+    .AddLedger();
 
 var app = builder.Build();
 app.UsePlatform();
@@ -26,7 +28,8 @@ app.MapHealthEndpoints()
     .MapUserEndpoints()
     .MapSituationEndpoints()
     .MapWorkflowEndpoints()
-    .MapCaseEndpoints();
+    .MapCaseEndpoints()
+    .MapLedgerEndpoints();
 app.Run();
 
 /// <summary>The service's entry point; public so the integration tests can host it.</summary>

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Rectification.Server.Features.Audit;
 using Rectification.Server.Features.Cases;
+using Rectification.Server.Features.Ledger;
 using Rectification.Server.Features.Orgs;
 using Rectification.Server.Features.Timers;
 using Rectification.Server.Features.Users;
@@ -31,6 +32,10 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
     public DbSet<CaseTimer> CaseTimers => Set<CaseTimer>();
 
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    public DbSet<Plan> Plans => Set<Plan>();
+
+    public DbSet<LedgerItem> LedgerItems => Set<LedgerItem>();
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {

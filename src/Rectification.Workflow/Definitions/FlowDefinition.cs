@@ -77,6 +77,9 @@ public sealed record ActionDefinition(
     IReadOnlyList<Route> Routes,
     SourcePosition ToPosition = default)
 {
+    /// <summary>What the service does besides moving the case, from <see cref="ActionEffects"/>.</summary>
+    public IReadOnlyList<string> Effects { get; init; } = [];
+
     /// <summary>Every stage the action may lead to: the routes' targets, then the fallback.</summary>
     public IEnumerable<string> Targets => Routes.Select(r => r.To).Append(To);
 
@@ -104,3 +107,18 @@ public sealed record ChecklistItemDefinition(string Key, string Name, string Rol
 
 /// <summary>A transition taken by the system when a stage has lasted <see cref="After"/>.</summary>
 public sealed record TimerDefinition(string Key, string Name, DurationExpression After, string To, SourcePosition Position);
+
+/// <summary>The effects an action may have besides moving the case; the service carries them out in the same transaction.</summary>
+public static class ActionEffects
+{
+    /// <summary>The plan is handed in for review.</summary>
+    public const string PlanSubmitted = "plan-submitted";
+
+    /// <summary>The plan is approved: every measure becomes a ledger item.</summary>
+    public const string PlanApproved = "plan-approved";
+
+    /// <summary>The plan goes back to the township with the county's comments.</summary>
+    public const string PlanReturned = "plan-returned";
+
+    public static IReadOnlyList<string> All { get; } = [PlanSubmitted, PlanApproved, PlanReturned];
+}

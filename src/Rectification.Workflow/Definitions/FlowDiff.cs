@@ -49,6 +49,7 @@ public static class FlowDiff
                 Property(changes, actionPath + ".fields", string.Join(", ", oldAction.Fields.Select(f => $"{f.Key}:{f.Type}:{f.Name}")),
                     string.Join(", ", newAction.Fields.Select(f => $"{f.Key}:{f.Type}:{f.Name}")));
                 Property(changes, actionPath + ".guards", string.Join("; ", oldAction.Guards.Select(Describe)), string.Join("; ", newAction.Guards.Select(Describe)));
+                Property(changes, actionPath + ".effects", string.Join(", ", oldAction.Effects), string.Join(", ", newAction.Effects));
             });
             Elements(changes, path + ".checklist", old.Checklist, @new.Checklist, c => c.Key, c => $"{c.Name} ({c.Role})", (itemPath, oldItem, newItem) =>
             {
@@ -70,6 +71,8 @@ public static class FlowDiff
         FieldsGuard f => $"fields: [{string.Join(", ", f.Required)}]",
         ChecklistCompleteGuard => "checklist: complete",
         CommentRequiredGuard => "comment: required",
+        PlanCompleteGuard => "plan: complete",
+        LedgerClosedGuard => "ledger: closed",
         _ => guard.Kind,
     };
 

@@ -146,7 +146,7 @@ public static partial class FlowReader
 
         private static readonly string[] FlowKeys = ["key", "name", "description", "start", "stages"];
         private static readonly string[] StageKeys = ["key", "name", "roles", "terminal", "deadline", "actions", "checklist", "timers"];
-        private static readonly string[] ActionKeys = ["key", "name", "roles", "to", "fields", "guards"];
+        private static readonly string[] ActionKeys = ["key", "name", "roles", "to", "fields", "guards", "effects"];
         private static readonly string[] FieldKeys = ["key", "name", "type"];
         private static readonly string[] ChecklistKeys = ["key", "name", "role"];
         private static readonly string[] TimerKeys = ["key", "name", "after", "to"];
@@ -215,11 +215,29 @@ public static partial class FlowReader
             var (to, routes) = ReadTarget(node, actionPath + ".to");
             var fields = ReadList(node, "fields", actionPath + ".fields", required: false, ReadField);
             var guards = ReadGuards(node, actionPath + ".guards");
+            var effects = ReadEffects(node, actionPath + ".effects");
             var toNode = Find(node, "to");
             var toPosition = toNode is YamlSequenceNode { Children.Count: > 0 } list ? PositionOf(list.Children[^1]) : toNode is null ? default : PositionOf(toNode);
             return key is null || name is null || to is null
                 ? null
-                : new ActionDefinition(key, name, roles, to, fields, guards, PositionOf(node), routes, toPosition);
+                : new ActionDefinition(key, name, roles, to, fields, guards, PositionOf(node), routes, toPosition) { Effects = effects };
+        }
+
+        private List<string> ReadEffects(YamlMappingNode action, string path)
+        {
+            if (Find(action, "effects") is not { } node)
+            {
+                return [];
+            }
+
+            var effects = ReadStringList(node, path) ?? [];
+            foreach (var effect in effects.Where(e => !ActionEffects.All.Contains(e)))
+            {
+                Error(node, path, $"Unknown effect '{effect}'; known: {string.Join(", ", ActionEffects.All)}.",
+                    $"未知的效果“{effect}”，可用：{string.Join("、", ActionEffects.All)}。");
+            }
+
+            return effects.Where(ActionEffects.All.Contains).ToList();
         }
 
         /// <summary>Reads <c>to: stage</c>, or a list of <c>{if: condition, then: stage}</c> ending with <c>{else: stage}</c>.</summary>
@@ -356,8 +374,8 @@ public static partial class FlowReader
                 var itemPath = $"{path}[{i}]";
                 if (item is not YamlMappingNode map || map.Children.Count != 1)
                 {
-                    Error(item, itemPath, "A guard is a mapping with one kind: fields, checklist or comment.",
-                        "每个守卫条件是只含一种类型的映射：fields、checklist 或 comment。");
+                    Error(item, itemPath, "A guard is a mapping with one kind: fields, checklist, comment, plan or ledger.",
+                        "每个守卫条件是只含一种类型的映射：fields、checklist、comment、plan 或 ledger。");
                     continue;
                 }
 
@@ -368,6 +386,8 @@ public static partial class FlowReader
                     "fields" => ReadFieldsGuard(value, itemPath + ".fields"),
                     "checklist" => ExpectWord(value, itemPath + ".checklist", "complete") ? new ChecklistCompleteGuard(PositionOf(item)) : null,
                     "comment" => ExpectWord(value, itemPath + ".comment", "required") ? new CommentRequiredGuard(PositionOf(item)) : null,
+                    "plan" => ExpectWord(value, itemPath + ".plan", "complete") ? new PlanCompleteGuard(PositionOf(item)) : null,
+                    "ledger" => ExpectWord(value, itemPath + ".ledger", "closed") ? new LedgerClosedGuard(PositionOf(item)) : null,
                     _ => UnknownGuard(kindNode, itemPath, kind),
                 };
                 if (guard is not null)
@@ -381,8 +401,8 @@ public static partial class FlowReader
 
         private Guard? UnknownGuard(YamlNode node, string path, string? kind)
         {
-            Error(node, path, $"Unknown guard kind '{kind}'; use fields, checklist or comment.",
-                $"未知的守卫条件类型“{kind}”，可用 fields、checklist、comment。");
+            Error(node, path, $"Unknown guard kind '{kind}'; use fields, checklist, comment, plan or ledger.",
+                $"未知的守卫条件类型“{kind}”，可用 fields、checklist、comment、plan、ledger。");
             return null;
         }
 

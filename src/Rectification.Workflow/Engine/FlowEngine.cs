@@ -11,7 +11,8 @@ public sealed record CaseState(
     string Stage,
     IReadOnlyDictionary<string, string> Fields,
     IReadOnlySet<string> SignedChecklistItems,
-    IReadOnlySet<string> Situations);
+    IReadOnlySet<string> Situations,
+    LedgerFacts? Ledger = null);
 
 /// <summary>What a user sends with an action.</summary>
 public sealed record ActionInput(string? Comment, IReadOnlyDictionary<string, string?> Fields)
@@ -56,7 +57,7 @@ public static class FlowEngine
     public static IReadOnlyList<UnmetCondition> Preview(FlowDefinition flow, CaseState state, ActionDefinition action) =>
         action.Guards
             .Where(g => g is not CommentRequiredGuard && !(g is FieldsGuard f && f.Required.All(k => action.Fields.Any(d => d.Key == k))))
-            .SelectMany(g => g.Check(new GuardContext(flow.GetStage(state.Stage), state.Fields, state.SignedChecklistItems, null)))
+            .SelectMany(g => g.Check(new GuardContext(flow.GetStage(state.Stage), state.Fields, state.SignedChecklistItems, null, state.Ledger)))
             .ToList();
 
     public static ActionDecision Decide(
@@ -105,7 +106,7 @@ public static class FlowEngine
             }
         }
 
-        var context = new GuardContext(stage, merged, state.SignedChecklistItems, input.Comment);
+        var context = new GuardContext(stage, merged, state.SignedChecklistItems, input.Comment, state.Ledger);
         var unmet = action.Guards.SelectMany(g => g.Check(context)).ToList();
         if (unmet.Count > 0)
         {

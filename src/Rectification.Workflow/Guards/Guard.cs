@@ -13,12 +13,27 @@ public abstract record Guard(SourcePosition Position)
     public abstract IEnumerable<UnmetCondition> Check(GuardContext context);
 }
 
-/// <summary>What a guard may look at: the case as it would be after the action.</summary>
+/// <summary>What a guard may look at: the case as it would be after the action, and its plan and ledger.</summary>
 public sealed record GuardContext(
     StageDefinition Stage,
     IReadOnlyDictionary<string, string> Fields,
     IReadOnlySet<string> SignedChecklistItems,
-    string? Comment);
+    string? Comment,
+    LedgerFacts? Ledger = null);
+
+/// <summary>The case's plan and ledger as far as guards need them: which situations the plan's measures cover,
+/// and which ledger items are not yet ticked off.</summary>
+public sealed record LedgerFacts(
+    IReadOnlySet<string> Situations,
+    IReadOnlySet<string> CoveredSituations,
+    int Measures,
+    IReadOnlyList<OpenLedgerItem> OpenItems)
+{
+    public static LedgerFacts Empty { get; } = new(new HashSet<string>(), new HashSet<string>(), 0, []);
+}
+
+/// <summary>A ledger item not yet closed.</summary>
+public sealed record OpenLedgerItem(int Id, string Title, string Status);
 
 /// <summary>One reason an action cannot be taken yet, in English and Chinese; <see cref="Subject"/> names the
 /// field or checklist item concerned.</summary>
@@ -68,4 +83,38 @@ public sealed record CommentRequiredGuard(SourcePosition Position) : Guard(Posit
             yield return new UnmetCondition(Kind, "comment", "A comment (the reason) is required.", "必须填写意见（理由）。");
         }
     }
+}
+
+/// <summary>Requires a plan (一村一策) whose measures cover every situation the case was listed for.</summary>
+public sealed record PlanCompleteGuard(SourcePosition Position) : Guard(Position)
+{
+    public override string Kind => "plan";
+
+    public override IEnumerable<UnmetCondition> Check(GuardContext context)
+    {
+        var ledger = context.Ledger ?? LedgerFacts.Empty;
+        if (ledger.Measures == 0)
+        {
+            yield return new UnmetCondition(Kind, "plan", "The plan has no measures yet.", "整顿方案还没有任何措施。");
+        }
+
+        foreach (var code in ledger.Situations.Where(s => !ledger.CoveredSituations.Contains(s)).Order(StringComparer.Ordinal))
+        {
+            yield return new UnmetCondition(Kind, code, $"Situation {code} is not covered by any measure of the plan.",
+                $"情形 {code} 尚无对应的整改措施。");
+        }
+    }
+}
+
+/// <summary>Requires every ledger item of the case to be ticked off (销号).</summary>
+public sealed record LedgerClosedGuard(SourcePosition Position) : Guard(Position)
+{
+    public override string Kind => "ledger";
+
+    public override IEnumerable<UnmetCondition> Check(GuardContext context) =>
+        (context.Ledger ?? LedgerFacts.Empty).OpenItems.Select(item => new UnmetCondition(
+            Kind,
+            item.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            $"Ledger item {item.Id} ({item.Title}) is {item.Status}, not closed.",
+            $"台账事项 {item.Id}（{item.Title}）尚未销号（{item.Status}）。"));
 }

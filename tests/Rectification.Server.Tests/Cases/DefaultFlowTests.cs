@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Rectification.Server.Features.Timers;
@@ -41,10 +42,25 @@ public sealed class DefaultFlowTests(RectificationApp app) : IClassFixture<Recti
         Assert.Equal("planning", planning.Stage());
         Assert.Equal("孙副区长", planning.GetProperty("fields").GetProperty("countyLeader").GetString());
 
+        await secretary.PutPlanAsync(id, ("1", "配齐村“两委”班子，选优配强书记"), ("4", "落实“三会一课”，每月开展主题党日"));
         Assert.Equal("plan-review", (await secretary.ActOkAsync(id, "submit-plan")).Stage());
         Assert.Equal("planning", (await admin.ActOkAsync(id, "return-plan", new { comment = "措施不够具体" })).Stage());
+        var returned = await (await secretary.GetAsync($"/api/v1/cases/{id}/plan")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("措施不够具体", returned.GetProperty("returnComment").GetString());
         Assert.Equal("plan-review", (await secretary.ActOkAsync(id, "submit-plan", new { comment = "已按意见修改" })).Stage());
         Assert.Equal("rectifying", (await admin.ActOkAsync(id, "approve-plan")).Stage());
+
+        // Approval turned each measure into a ledger item; acceptance waits until inspectors have ticked them all off.
+        var items = await secretary.LedgerItemsAsync(id);
+        Assert.Equal(2, items.Count);
+        var blocked = await (await secretary.ActAsync(id, "request-acceptance", (await secretary.GetCaseAsync(id)).Version())).ExpectAsync(HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(items.Select(i => i.ToString()), blocked.GetProperty("unmet").EnumerateArray().Select(u => u.GetProperty("subject").GetString()));
+        foreach (var item in items)
+        {
+            await (await secretary.PostAsJsonAsync($"/api/v1/ledger/{item}/report", new { note = "已完成" })).ExpectAsync(HttpStatusCode.OK);
+            await (await inspector.PostAsJsonAsync($"/api/v1/ledger/{item}/tick", new { method = "实地走访" })).ExpectAsync(HttpStatusCode.OK);
+        }
+
         Assert.Equal("reviewing", (await secretary.ActOkAsync(id, "request-acceptance")).Stage());
 
         await SignAllReviewsAsync(id, secretary, admin, inspector);
@@ -78,8 +94,9 @@ public sealed class DefaultFlowTests(RectificationApp app) : IClassFixture<Recti
         var steps = entries.Select(e => $"{e.GetProperty("kind").GetString()}:{e.GetProperty("action").GetString()}:{e.GetProperty("to").GetString()}");
         Assert.Equal(
             [
-                "propose::proposed", "action:confirm:assigning", "action:assign:planning", "action:submit-plan:plan-review",
+                "propose::proposed", "action:confirm:assigning", "action:assign:planning", "plan:save-plan:planning", "action:submit-plan:plan-review",
                 "action:return-plan:planning", "action:submit-plan:plan-review", "action:approve-plan:rectifying",
+                "ledger:report:rectifying", "ledger:tick:rectifying", "ledger:report:rectifying", "ledger:tick:rectifying",
                 "action:request-acceptance:reviewing", "sign:self-assessment:reviewing", "sign:cross-review:reviewing",
                 "sign:villagers-review:reviewing", "action:submit-reviews:accepting", "action:fail:rectifying",
                 "action:request-acceptance:reviewing", "sign:self-assessment:reviewing", "sign:cross-review:reviewing",
@@ -90,7 +107,7 @@ public sealed class DefaultFlowTests(RectificationApp app) : IClassFixture<Recti
         var at = entries.Select(e => e.GetProperty("at").GetDateTimeOffset()).ToList();
         Assert.Equal(at.Order(), at);
         Assert.Equal("系统", entries[^1].GetProperty("actor").GetString());
-        Assert.Equal("群众满意度不足，回炉整顿", entries[12].GetProperty("comment").GetString());
+        Assert.Equal("群众满意度不足，回炉整顿", entries[17].GetProperty("comment").GetString());
         Assert.Equal("孙副区长", entries[2].GetProperty("changes").GetProperty("countyLeader").GetProperty("new").GetString());
         Assert.Contains("刘组织", entries[1].GetProperty("actor").GetString(), StringComparison.Ordinal);
     }

@@ -79,6 +79,36 @@ public static class Api
         return await (await client.SendAsync(request)).ExpectAsync(expected);
     }
 
+    /// <summary>Writes a plan of one problem per (situation, measure), each due 2026-06-30, with If-Match set.</summary>
+    public static async Task<JsonElement> PutPlanAsync(this HttpClient client, int caseId, params (string Situation, string Measure)[] problems)
+    {
+        var current = await client.GetCaseAsync(caseId);
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/cases/{caseId}/plan")
+        {
+            Content = JsonContent.Create(new
+            {
+                problems = problems.Select(p => new
+                {
+                    description = $"情形 {p.Situation} 的问题",
+                    situations = new[] { p.Situation },
+                    measures = new[]
+                    {
+                        new { measure = p.Measure, target = "整改到位", townshipResponsible = "包村领导 吴敏", villageResponsible = "村书记 李强", deadline = "2026-06-30" },
+                    },
+                }),
+            }),
+        };
+        request.Headers.IfMatch.Add(new EntityTagHeaderValue($"\"{current.Version()}\""));
+        return await (await client.SendAsync(request)).ExpectAsync(HttpStatusCode.OK);
+    }
+
+    /// <summary>The ids of a case's ledger items, in deadline order.</summary>
+    public static async Task<List<int>> LedgerItemsAsync(this HttpClient client, int caseId)
+    {
+        var page = await (await client.GetAsync("/api/v1/ledger?pageSize=200")).ExpectAsync(HttpStatusCode.OK);
+        return page.GetProperty("items").EnumerateArray().Where(i => i.GetProperty("caseId").GetInt32() == caseId).Select(i => i.Id()).Order().ToList();
+    }
+
     public static int Id(this JsonElement element) => element.GetProperty("id").GetInt32();
 
     public static string Stage(this JsonElement element) => element.GetProperty("stage").GetProperty("key").GetString()!;

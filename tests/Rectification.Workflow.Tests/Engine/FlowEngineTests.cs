@@ -1,5 +1,6 @@
 using Rectification.Workflow.Definitions;
 using Rectification.Workflow.Engine;
+using Rectification.Workflow.Guards;
 
 namespace Rectification.Workflow.Tests.Engine;
 
@@ -234,13 +235,36 @@ public sealed class FlowEngineTests
     }
 
     [Fact]
-    public void Decide_SubmitPlanBySecretary_IsAllowedToPlanReview()
+    public void Decide_SubmitPlanCoveringEverySituation_IsAllowedToPlanReview()
     {
-        var decision = FlowEngine.Decide(Flow, At("planning"), "submit-plan", TownshipSecretary, ActionInput.Empty);
+        var ledger = new LedgerFacts(new HashSet<string> { "1", "4" }, new HashSet<string> { "1", "4" }, 2, []);
+        var decision = FlowEngine.Decide(Flow, At("planning") with { Ledger = ledger }, "submit-plan", TownshipSecretary, ActionInput.Empty);
 
         var allowed = Assert.IsType<ActionDecision.Allowed>(decision);
         Assert.Equal("plan-review", allowed.To.Key);
         Assert.Empty(allowed.Changes);
+        Assert.Equal(["plan-submitted"], allowed.Action.Effects);
+    }
+
+    [Fact]
+    public void Decide_SubmitPlanMissingASituation_IsBlockedNamingIt()
+    {
+        var ledger = new LedgerFacts(new HashSet<string> { "1", "4" }, new HashSet<string> { "1" }, 1, []);
+        var decision = FlowEngine.Decide(Flow, At("planning") with { Ledger = ledger }, "submit-plan", TownshipSecretary, ActionInput.Empty);
+
+        var blocked = Assert.IsType<ActionDecision.Blocked>(decision);
+        Assert.Equal([("plan", "4")], blocked.Unmet.Select(u => (u.Guard, u.Subject)));
+    }
+
+    [Fact]
+    public void Decide_RequestAcceptanceWithOpenLedgerItems_IsBlockedListingThem()
+    {
+        var ledger = new LedgerFacts(new HashSet<string>(), new HashSet<string>(), 2, [new OpenLedgerItem(7, "班子配齐", "open"), new OpenLedgerItem(9, "三会一课", "reported")]);
+        var decision = FlowEngine.Decide(Flow, At("rectifying") with { Ledger = ledger }, "request-acceptance", TownshipSecretary, ActionInput.Empty);
+
+        var blocked = Assert.IsType<ActionDecision.Blocked>(decision);
+        Assert.Equal(["7", "9"], blocked.Unmet.Select(u => u.Subject));
+        Assert.All(blocked.Unmet, u => Assert.Equal("ledger", u.Guard));
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Rectification.Server.Features.Audit;
 using Rectification.Server.Features.Cases;
+using Rectification.Server.Features.Ledger;
 using Rectification.Server.Features.Orgs;
 using Rectification.Server.Features.Timers;
 using Rectification.Server.Features.Users;
@@ -154,5 +155,70 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         b.Property(e => e.Kind).HasMaxLength(64);
         b.Property(e => e.Subject).HasMaxLength(200);
         b.HasIndex(e => e.At);
+    }
+}
+
+internal sealed class PlanConfiguration : IEntityTypeConfiguration<Plan>
+{
+    public void Configure(EntityTypeBuilder<Plan> b)
+    {
+        b.Property(p => p.ReturnComment).HasMaxLength(2000);
+        b.Property(p => p.UpdatedByName).HasMaxLength(100);
+        b.HasIndex(p => p.CaseId).IsUnique();
+        b.HasOne<Case>().WithMany().HasForeignKey(p => p.CaseId).OnDelete(DeleteBehavior.Cascade);
+        b.HasMany(p => p.Problems).WithOne().HasForeignKey(p => p.PlanId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class PlanProblemConfiguration : IEntityTypeConfiguration<PlanProblem>
+{
+    public void Configure(EntityTypeBuilder<PlanProblem> b)
+    {
+        b.Property(p => p.Description).HasMaxLength(1000);
+        b.Property(p => p.Situations).HasMaxLength(200);
+        b.HasMany(p => p.Measures).WithOne().HasForeignKey(m => m.ProblemId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class PlanMeasureConfiguration : IEntityTypeConfiguration<PlanMeasure>
+{
+    public void Configure(EntityTypeBuilder<PlanMeasure> b)
+    {
+        b.Property(m => m.Measure).HasMaxLength(1000);
+        b.Property(m => m.Target).HasMaxLength(500);
+        b.Property(m => m.TownshipResponsible).HasMaxLength(100);
+        b.Property(m => m.VillageResponsible).HasMaxLength(100);
+    }
+}
+
+internal sealed class LedgerItemConfiguration : IEntityTypeConfiguration<LedgerItem>
+{
+    public void Configure(EntityTypeBuilder<LedgerItem> b)
+    {
+        b.Property(i => i.Problem).HasMaxLength(1000);
+        b.Property(i => i.Measure).HasMaxLength(1000);
+        b.Property(i => i.Target).HasMaxLength(500);
+        b.Property(i => i.TownshipResponsible).HasMaxLength(100);
+        b.Property(i => i.VillageResponsible).HasMaxLength(100);
+        b.Property(i => i.ReportNote).HasMaxLength(2000);
+        b.Property(i => i.ReportedByName).HasMaxLength(100);
+        b.Property(i => i.ClosedByName).HasMaxLength(100);
+        b.Property(i => i.VerificationMethod).HasMaxLength(16);
+        b.Property(i => i.ReopenReason).HasMaxLength(2000);
+        b.HasIndex(i => new { i.CaseId, i.Status });
+        b.HasIndex(i => new { i.CountyId, i.Status, i.Deadline });
+        b.HasIndex(i => new { i.TownshipId, i.Status, i.Deadline });
+        b.HasOne<Case>().WithMany().HasForeignKey(i => i.CaseId).OnDelete(DeleteBehavior.Cascade);
+        b.HasMany(i => i.Situations).WithOne().HasForeignKey(s => s.LedgerItemId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class LedgerItemSituationConfiguration : IEntityTypeConfiguration<LedgerItemSituation>
+{
+    public void Configure(EntityTypeBuilder<LedgerItemSituation> b)
+    {
+        b.HasKey(s => new { s.LedgerItemId, s.Code });
+        b.Property(s => s.Code).HasMaxLength(16);
+        b.HasIndex(s => s.Code);
     }
 }

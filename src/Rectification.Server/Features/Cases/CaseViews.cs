@@ -46,7 +46,7 @@ public sealed record CaseDetail(
     DateTimeOffset? EndedAt);
 
 /// <summary>Builds the views of cases the API returns, in Asia/Shanghai time.</summary>
-public sealed class CaseViews(CaseStore store, FlowCatalog flows, SituationCatalog situations)
+public sealed class CaseViews(CaseStore store, FlowCatalog flows, SituationCatalog situations, Ledger.CaseLedger ledger)
 {
     public static string ETag(int version) => $"\"{version}\"";
 
@@ -73,7 +73,7 @@ public sealed class CaseViews(CaseStore store, FlowCatalog flows, SituationCatal
         var stage = flow.Definition.GetStage(@case.Stage);
         var signatures = @case.Signatures.Where(s => s.StageVisit == @case.StageVisit).ToDictionary(s => s.Item);
         var fields = @case.Fields.ToDictionary(f => f.Key, f => f.Value);
-        var state = StateOf(@case);
+        var state = StateOf(@case) with { Ledger = await ledger.FactsAsync(@case, cancellationToken) };
         var actions = user.IsReadOnly
             ? []
             : FlowEngine.ActionsFor(flow.Definition, @case.Stage, user.Roles)

@@ -11,7 +11,7 @@ public static class TakeAction
 {
     public sealed record Request(string? Comment, Dictionary<string, string?>? Fields);
 
-    public sealed class Handler(CaseStore store, FlowCatalog flows, CaseTransitions transitions)
+    public sealed class Handler(CaseStore store, FlowCatalog flows, CaseTransitions transitions, Ledger.CaseLedger ledger)
     {
         public async Task<Result<Case>> HandleAsync(CurrentUser actor, int caseId, string actionKey, int? expectedVersion, Request request,
             CancellationToken cancellationToken)
@@ -41,7 +41,7 @@ public static class TakeAction
                 return refused;
             }
 
-            var state = CaseViews.StateOf(@case);
+            var state = CaseViews.StateOf(@case) with { Ledger = await ledger.FactsAsync(@case, cancellationToken) };
             var input = new ActionInput(request.Comment, request.Fields ?? []);
             switch (FlowEngine.Decide(flow, state, actionKey, actor.Roles, input))
             {
@@ -59,6 +59,7 @@ public static class TakeAction
                         Extensions: new Dictionary<string, object?> { ["unmet"] = blocked.Unmet });
                 case ActionDecision.Allowed allowed:
                     var comment = string.IsNullOrWhiteSpace(request.Comment) ? null : request.Comment.Trim();
+                    await ledger.ApplyEffectsAsync(@case, allowed.Action, comment, actor.DisplayName, cancellationToken);
                     transitions.Move(@case, allowed.To, new Actor(actor.Id, actor.DisplayName, actor.UserName), "action", actionKey, comment, allowed.Changes);
                     await store.SaveAsync(cancellationToken);
                     return @case;

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Rectification.Server.Data;
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Cases;
+using Rectification.Server.Features.Ledger;
 using Rectification.Server.Features.Orgs;
 using Rectification.Server.Features.Users;
 using Rectification.Workflow;
@@ -32,6 +33,8 @@ public sealed class DemoSeeder(
     ProposeCase.Handler propose,
     TakeAction.Handler act,
     SignChecklistItem.Handler sign,
+    SavePlan.Handler savePlan,
+    ChangeLedgerItem.Handler ledger,
     ILogger<DemoSeeder> logger)
 {
     private static readonly (string Code, string Name, string[] Villages)[] Townships =
@@ -114,11 +117,41 @@ public sealed class DemoSeeder(
             foreach (var action in toReviewing.Take(steps))
             {
                 var actor = action is "submit-plan" or "request-acceptance" ? await SecretaryForAsync(@case.TownshipId) : admin;
+                if (action == "submit-plan")
+                {
+                    @case = await PlanAsync(actor, @case, situations);
+                }
+                else if (action == "request-acceptance")
+                {
+                    await CloseLedgerAsync(actor, @case);
+                }
+
                 var input = new TakeAction.Request("演示数据", action == "assign" ? assignment : null);
                 @case = (await act.HandleAsync(actor, @case.Id, action, @case.Version, input, cancellationToken)).Unwrap();
             }
 
             return @case;
+        }
+
+        // One problem per situation, each with one measure: what a real plan looks like at its smallest.
+        async Task<Case> PlanAsync(CurrentUser secretary, Case @case, string[] situations)
+        {
+            var deadline = Workflow.Time.ShanghaiTime.DateOf(clock.GetUtcNow()).AddMonths(3).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+            var problems = situations.Select(code => new SavePlan.ProblemInput(
+                $"对照情形 {code} 排查出的问题",
+                [code],
+                [new SavePlan.MeasureInput($"针对情形 {code} 的整改措施", "问题整改到位，群众满意", "乡镇包村领导", "村党组织书记", deadline)])).ToList();
+            (await savePlan.HandleAsync(secretary, @case.Id, @case.Version, new SavePlan.Request(problems), cancellationToken)).Unwrap();
+            return @case;
+        }
+
+        async Task CloseLedgerAsync(CurrentUser secretary, Case @case)
+        {
+            foreach (var item in await db.LedgerItems.Where(i => i.CaseId == @case.Id).Select(i => i.Id).ToListAsync(cancellationToken))
+            {
+                (await ledger.ReportAsync(secretary, item, new ChangeLedgerItem.ReportRequest("已按期完成整改，资料已归档"), cancellationToken)).Unwrap();
+                (await ledger.TickAsync(inspector, item, new ChangeLedgerItem.TickRequest("查看资料", null), cancellationToken)).Unwrap();
+            }
         }
     }
 

@@ -1,0 +1,115 @@
+using Microsoft.EntityFrameworkCore;
+using Rectification.Server.Features.Auth;
+using Rectification.Server.Features.Cases;
+using Rectification.Server.Infrastructure;
+using Rectification.Workflow;
+
+namespace Rectification.Server.Features.Ledger;
+
+/// <summary>The three things that happen to a ledger item: the township side reports it done, an inspector ticks it off
+/// (销号) after verifying it, or an inspector reopens it. Each is recorded in the case's history and bumps the case's
+/// version, so two people changing one case at once cannot both win.</summary>
+public static class ChangeLedgerItem
+{
+    /// <summary>How an inspector may verify an item, as the source names them.</summary>
+    public static readonly IReadOnlyList<string> VerificationMethods = ["书记访谈", "查看资料", "实地走访", "群众座谈"];
+
+    public sealed record ReportRequest(string? Note);
+
+    public sealed record TickRequest(string? Method, string? Note);
+
+    public sealed record ReopenRequest(string? Reason);
+
+    public sealed class Handler(CaseStore store, CaseTransitions transitions, TimeProvider clock)
+    {
+        public Task<Result<LedgerItem>> ReportAsync(CurrentUser actor, int itemId, ReportRequest request, CancellationToken cancellationToken) =>
+            ChangeAsync(actor, itemId, [Roles.TownshipSecretary, Roles.FirstSecretary], LedgerStatus.Open, "report", item =>
+            {
+                if (string.IsNullOrWhiteSpace(request.Note) || request.Note.Length > 2000)
+                {
+                    return Problem.Invalid("note", "Say what was done (at most 2000 characters).");
+                }
+
+                item.Status = LedgerStatus.Reported;
+                item.ReportNote = request.Note.Trim();
+                item.ReportedAt = clock.GetUtcNow();
+                item.ReportedByName = actor.DisplayName;
+                return item.ReportNote;
+            }, cancellationToken);
+
+        public Task<Result<LedgerItem>> TickAsync(CurrentUser actor, int itemId, TickRequest request, CancellationToken cancellationToken) =>
+            ChangeAsync(actor, itemId, [Roles.Inspector], LedgerStatus.Reported, "tick", item =>
+            {
+                if (request.Method is null || !VerificationMethods.Contains(request.Method))
+                {
+                    return Problem.Invalid("method", $"How it was verified: one of {string.Join("、", VerificationMethods)}.");
+                }
+
+                if (request.Note is { Length: > 2000 })
+                {
+                    return Problem.Invalid("note", "At most 2000 characters.");
+                }
+
+                item.Status = LedgerStatus.Closed;
+                item.ClosedAt = clock.GetUtcNow();
+                item.ClosedByName = actor.DisplayName;
+                item.VerificationMethod = request.Method;
+                return $"{request.Method}{(string.IsNullOrWhiteSpace(request.Note) ? "" : "：" + request.Note.Trim())}";
+            }, cancellationToken);
+
+        public Task<Result<LedgerItem>> ReopenAsync(CurrentUser actor, int itemId, ReopenRequest request, CancellationToken cancellationToken) =>
+            ChangeAsync(actor, itemId, [Roles.Inspector], null, "reopen", item =>
+            {
+                if (item.Status == LedgerStatus.Open)
+                {
+                    return Problem.Conflict($"Ledger item {item.Id} is already open.");
+                }
+
+                if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 2000)
+                {
+                    return Problem.Invalid("reason", "Say why it is not really fixed (at most 2000 characters).");
+                }
+
+                item.Status = LedgerStatus.Open;
+                item.ReopenCount++;
+                item.ReopenReason = request.Reason.Trim();
+                item.ClosedAt = null;
+                item.ClosedByName = null;
+                item.VerificationMethod = null;
+                return item.ReopenReason;
+            }, cancellationToken);
+
+        private async Task<Result<LedgerItem>> ChangeAsync(CurrentUser actor, int itemId, string[] roles, LedgerStatus? from, string action,
+            Func<LedgerItem, Result<string>> change, CancellationToken cancellationToken)
+        {
+            var item = await store.Db.LedgerItems.SingleOrDefaultAsync(i => i.Id == itemId, cancellationToken);
+            var @case = item is null ? null : await store.FindAsync(actor, item.CaseId, cancellationToken);
+            if (item is null || @case is null)
+            {
+                return Problem.NotFound($"No ledger item {itemId}.");
+            }
+
+            if (actor.IsReadOnly || !roles.Any(actor.Has))
+            {
+                return Problem.Forbidden(action == "report"
+                    ? "Only the township side (township secretary, first secretary) reports an item done."
+                    : "Only inspectors tick items off or reopen them.");
+            }
+
+            if (from is { } expected && item.Status != expected)
+            {
+                return Problem.Conflict($"Ledger item {item.Id} is {item.Status.ToString().ToLowerInvariant()}; it must be {expected.ToString().ToLowerInvariant()} to {action}.");
+            }
+
+            var comment = change(item);
+            if (!comment.Succeeded)
+            {
+                return comment.Problem;
+            }
+
+            transitions.Record(@case, new Actor(actor.Id, actor.DisplayName, actor.UserName), "ledger", action, $"#{item.Id} {item.Measure}：{comment.Value}");
+            await store.SaveAsync(cancellationToken);
+            return item;
+        }
+    }
+}

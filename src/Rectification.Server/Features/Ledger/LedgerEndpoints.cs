@@ -1,0 +1,94 @@
+using Microsoft.EntityFrameworkCore;
+using Rectification.Server.Data;
+using Rectification.Server.Features.Auth;
+using Rectification.Server.Features.Cases;
+using Rectification.Server.Infrastructure;
+
+namespace Rectification.Server.Features.Ledger;
+
+/// <summary>The plan of a case and the ledger: write the plan, list items, report, tick off, reopen.</summary>
+public static class LedgerEndpoints
+{
+    public static IServiceCollection AddLedger(this IServiceCollection services) => services
+        .AddScoped<CaseLedger>()
+        .AddScoped<SavePlan.Handler>()
+        .AddScoped<ListLedger.Handler>()
+        .AddScoped<ChangeLedgerItem.Handler>();
+
+    public static IEndpointRouteBuilder MapLedgerEndpoints(this IEndpointRouteBuilder app)
+    {
+        var plans = app.MapGroup("/api/v1/cases/{id:int}/plan").WithTags("Plans");
+        plans.MapGet("/", async (int id, HttpContext http, CaseStore store, CancellationToken ct) =>
+            {
+                if (!await store.VisibleTo(http.GetCurrentUser()).AnyAsync(c => c.Id == id, ct))
+                {
+                    return Problem.NotFound($"No case {id}.").ToProblemResult();
+                }
+
+                var plan = await store.Db.Plans.AsNoTracking().Include(p => p.Problems).ThenInclude(p => p.Measures).SingleOrDefaultAsync(p => p.CaseId == id, ct);
+                return TypedResults.Ok(SavePlan.View(plan));
+            })
+            .WithSummary("The case's one-village-one-plan (一村一策); status none until one is written.")
+            .Produces<PlanView>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        plans.MapPut("/", async (int id, SavePlan.Request request, HttpContext http, SavePlan.Handler handler, CancellationToken ct) =>
+            {
+                var expected = Preconditions.ExpectedVersion(http.Request);
+                if (!expected.Succeeded)
+                {
+                    return expected.Problem.ToProblemResult();
+                }
+
+                var result = await handler.HandleAsync(http.GetCurrentUser(), id, expected.Value, request, ct);
+                return result.ToHttp(plan => TypedResults.Ok(SavePlan.View(plan)));
+            })
+            .WithSummary("Write the whole plan while the case is being planned (township secretary). Requires If-Match with the case's ETag.")
+            .Produces<PlanView>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+
+        var ledger = app.MapGroup("/api/v1/ledger").WithTags("Ledger");
+        ledger.MapGet("/", async ([AsParameters] ListLedger.Query query, HttpContext http, ListLedger.Handler handler, CancellationToken ct) =>
+                (await handler.HandleAsync(http.GetCurrentUser(), query, ct)).ToHttp(page => TypedResults.Ok(page)))
+            .WithSummary("The ledger of the caller's area; filters county, township, village, status, overdue, situation, responsible; sort; paged.")
+            .Produces<ListLedger.Page>()
+            .ProducesValidationProblem();
+        ledger.MapPost("/{item:int}/report", async (int item, ChangeLedgerItem.ReportRequest request, HttpContext http, ChangeLedgerItem.Handler handler,
+                AppDbContext db, TimeProvider clock, CancellationToken ct) =>
+                await View(await handler.ReportAsync(http.GetCurrentUser(), item, request, ct), db, clock, ct))
+            .WithSummary("The township side reports an open item done, with a note.")
+            .Produces<LedgerItemView>()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        ledger.MapPost("/{item:int}/tick", async (int item, ChangeLedgerItem.TickRequest request, HttpContext http, ChangeLedgerItem.Handler handler,
+                AppDbContext db, TimeProvider clock, CancellationToken ct) =>
+                await View(await handler.TickAsync(http.GetCurrentUser(), item, request, ct), db, clock, ct))
+            .WithSummary("An inspector ticks off (销号) a reported item, saying how it was verified (书记访谈/查看资料/实地走访/群众座谈).")
+            .Produces<LedgerItemView>()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        ledger.MapPost("/{item:int}/reopen", async (int item, ChangeLedgerItem.ReopenRequest request, HttpContext http, ChangeLedgerItem.Handler handler,
+                AppDbContext db, TimeProvider clock, CancellationToken ct) =>
+                await View(await handler.ReopenAsync(http.GetCurrentUser(), item, request, ct), db, clock, ct))
+            .WithSummary("An inspector reopens a reported or closed item that is not really fixed, with the reason.")
+            .Produces<LedgerItemView>()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        return app;
+    }
+
+    private static async Task<IResult> View(Result<LedgerItem> result, AppDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        if (!result.Succeeded)
+        {
+            return result.Problem.ToProblemResult();
+        }
+
+        var item = result.Value;
+        var names = await db.OrgUnits.AsNoTracking().Where(o => o.Id == item.VillageId || o.Id == item.TownshipId).ToDictionaryAsync(o => o.Id, o => o.Name, ct);
+        await db.Entry(item).Collection(i => i.Situations).LoadAsync(ct);
+        return TypedResults.Ok(ListLedger.View(item, names[item.VillageId], names[item.TownshipId], clock.GetUtcNow()));
+    }
+}
