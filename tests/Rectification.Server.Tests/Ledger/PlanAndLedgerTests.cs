@@ -126,6 +126,37 @@ public sealed class PlanAndLedgerTests(RectificationApp app) : IClassFixture<Rec
         }
     }
 
+    [Fact]
+    public async Task Feedback_ByInspector_AddsLedgerItemsThatAcceptanceWaitsFor()
+    {
+        var (secretary, admin, inspector) = (await app.ClientForAsync("township-secretary"), await app.ClientForAsync("county-admin"), await app.ClientForAsync("inspector"));
+        var id = await RectifyingCaseAsync(secretary, admin, "太平村", ("10", "建立群众意见收集机制"));
+        var measure = (await admin.LedgerItemsAsync(id)).Single();
+        await (await secretary.PostAsJsonAsync($"/api/v1/ledger/{measure}/report", new { note = "已建立" })).ExpectAsync(HttpStatusCode.OK);
+        await (await inspector.PostAsJsonAsync($"/api/v1/ledger/{measure}/tick", new { method = "查看资料" })).ExpectAsync(HttpStatusCode.OK);
+
+        var form = new
+        {
+            visit = "第二督导组4月走访",
+            problems = new[]
+            {
+                new { problem = "三会一课记录不全", measure = "补齐会议记录并规范存档", situations = new[] { "10" }, townshipResponsible = "吴敏", villageResponsible = "李强", deadline = "2026-04-30" },
+                new { problem = "公开栏内容过期", measure = "每月更新村务公开栏", situations = Array.Empty<string>(), townshipResponsible = "吴敏", villageResponsible = "李强", deadline = "2026-04-15" },
+            },
+        };
+        await (await secretary.PostAsJsonAsync($"/api/v1/cases/{id}/feedback", form)).ExpectAsync(HttpStatusCode.Forbidden);
+        var bad = await (await inspector.PostAsJsonAsync($"/api/v1/cases/{id}/feedback",
+            new { problems = new[] { new { problem = "", measure = "m", townshipResponsible = "a", villageResponsible = "b", deadline = "2020-01-01" } } }))
+            .ExpectAsync(HttpStatusCode.BadRequest);
+        Assert.True(bad.GetProperty("errors").TryGetProperty("problems[0].problem", out _));
+        Assert.True(bad.GetProperty("errors").TryGetProperty("problems[0].deadline", out _));
+
+        var raised = await (await inspector.PostAsJsonAsync($"/api/v1/cases/{id}/feedback", form)).ExpectAsync(HttpStatusCode.Created);
+        Assert.All(raised.EnumerateArray(), i => Assert.Equal(("feedback", "open"), (i.GetProperty("source").GetString(), i.GetProperty("status").GetString())));
+        var blocked = await (await secretary.ActAsync(id, "request-acceptance", (await secretary.GetCaseAsync(id)).Version())).ExpectAsync(HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(raised.EnumerateArray().Select(i => i.Id().ToString()), blocked.GetProperty("unmet").EnumerateArray().Select(u => u.GetProperty("subject").GetString()));
+    }
+
     private async Task<int> PlanningCaseAsync(HttpClient admin, string village, params string[] situations)
     {
         var id = (await admin.ProposeAsync(await app.OrgIdAsync(village), situations)).Id();

@@ -13,7 +13,8 @@ public static class LedgerEndpoints
         .AddScoped<CaseLedger>()
         .AddScoped<SavePlan.Handler>()
         .AddScoped<ListLedger.Handler>()
-        .AddScoped<ChangeLedgerItem.Handler>();
+        .AddScoped<ChangeLedgerItem.Handler>()
+        .AddScoped<RaiseFeedback.Handler>();
 
     public static IEndpointRouteBuilder MapLedgerEndpoints(this IEndpointRouteBuilder app)
     {
@@ -48,6 +49,29 @@ public static class LedgerEndpoints
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status428PreconditionRequired);
+
+        app.MapPost("/api/v1/cases/{id:int}/feedback", async (int id, RaiseFeedback.Request request, HttpContext http, RaiseFeedback.Handler handler,
+                AppDbContext db, TimeProvider clock, CancellationToken ct) =>
+            {
+                var result = await handler.HandleAsync(http.GetCurrentUser(), id, request, ct);
+                if (!result.Succeeded)
+                {
+                    return result.Problem.ToProblemResult();
+                }
+
+                var views = new List<LedgerItemView>();
+                foreach (var item in result.Value)
+                {
+                    views.Add(await ViewAsync(item, db, clock, ct));
+                }
+
+                return TypedResults.Created($"/api/v1/ledger?village={result.Value[0].VillageId}", views);
+            })
+            .WithTags("Ledger")
+            .WithSummary("An inspector raises a feedback form (反馈单) on a case: each problem becomes a ledger item.")
+            .Produces<IReadOnlyList<LedgerItemView>>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
         var ledger = app.MapGroup("/api/v1/ledger").WithTags("Ledger");
         ledger.MapGet("/", async ([AsParameters] ListLedger.Query query, HttpContext http, ListLedger.Handler handler, CancellationToken ct) =>
@@ -86,9 +110,13 @@ public static class LedgerEndpoints
             return result.Problem.ToProblemResult();
         }
 
-        var item = result.Value;
+        return TypedResults.Ok(await ViewAsync(result.Value, db, clock, ct));
+    }
+
+    private static async Task<LedgerItemView> ViewAsync(LedgerItem item, AppDbContext db, TimeProvider clock, CancellationToken ct)
+    {
         var names = await db.OrgUnits.AsNoTracking().Where(o => o.Id == item.VillageId || o.Id == item.TownshipId).ToDictionaryAsync(o => o.Id, o => o.Name, ct);
         await db.Entry(item).Collection(i => i.Situations).LoadAsync(ct);
-        return TypedResults.Ok(ListLedger.View(item, names[item.VillageId], names[item.TownshipId], clock.GetUtcNow()));
+        return ListLedger.View(item, names[item.VillageId], names[item.TownshipId], clock.GetUtcNow());
     }
 }
