@@ -1,3 +1,4 @@
+using Rectification.Server.Features.Acceptance;
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Cases;
 using Rectification.Server.Features.Health;
@@ -18,7 +19,8 @@ builder.Services
     .AddSituations(builder.Configuration)
     .AddWorkflows(builder.Configuration)
     .AddCases()
-    .AddLedger();
+    .AddLedger()
+    .AddAcceptance(builder.Configuration);
 
 var app = builder.Build();
 app.UsePlatform();
@@ -29,7 +31,8 @@ app.MapHealthEndpoints()
     .MapSituationEndpoints()
     .MapWorkflowEndpoints()
     .MapCaseEndpoints()
-    .MapLedgerEndpoints();
+    .MapLedgerEndpoints()
+    .MapAcceptanceEndpoints();
 app.Run();
 
 /// <summary>The service's entry point; public so the integration tests can host it.</summary>

@@ -73,6 +73,7 @@ public static class FlowDiff
         CommentRequiredGuard => "comment: required",
         PlanCompleteGuard => "plan: complete",
         LedgerClosedGuard => "ledger: closed",
+        AcceptancePassedGuard => "acceptance: passed",
         _ => guard.Kind,
     };
 

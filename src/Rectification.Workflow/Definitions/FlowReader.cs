@@ -374,8 +374,8 @@ public static partial class FlowReader
                 var itemPath = $"{path}[{i}]";
                 if (item is not YamlMappingNode map || map.Children.Count != 1)
                 {
-                    Error(item, itemPath, "A guard is a mapping with one kind: fields, checklist, comment, plan or ledger.",
-                        "每个守卫条件是只含一种类型的映射：fields、checklist、comment、plan 或 ledger。");
+                    Error(item, itemPath, "A guard is a mapping with one kind: fields, checklist, comment, plan, ledger or acceptance.",
+                        "每个守卫条件是只含一种类型的映射：fields、checklist、comment、plan、ledger 或 acceptance。");
                     continue;
                 }
 
@@ -388,6 +388,7 @@ public static partial class FlowReader
                     "comment" => ExpectWord(value, itemPath + ".comment", "required") ? new CommentRequiredGuard(PositionOf(item)) : null,
                     "plan" => ExpectWord(value, itemPath + ".plan", "complete") ? new PlanCompleteGuard(PositionOf(item)) : null,
                     "ledger" => ExpectWord(value, itemPath + ".ledger", "closed") ? new LedgerClosedGuard(PositionOf(item)) : null,
+                    "acceptance" => ExpectWord(value, itemPath + ".acceptance", "passed") ? new AcceptancePassedGuard(PositionOf(item)) : null,
                     _ => UnknownGuard(kindNode, itemPath, kind),
                 };
                 if (guard is not null)
@@ -401,8 +402,8 @@ public static partial class FlowReader
 
         private Guard? UnknownGuard(YamlNode node, string path, string? kind)
         {
-            Error(node, path, $"Unknown guard kind '{kind}'; use fields, checklist, comment, plan or ledger.",
-                $"未知的守卫条件类型“{kind}”，可用 fields、checklist、comment、plan、ledger。");
+            Error(node, path, $"Unknown guard kind '{kind}'; use fields, checklist, comment, plan, ledger or acceptance.",
+                $"未知的守卫条件类型“{kind}”，可用 fields、checklist、comment、plan、ledger、acceptance。");
             return null;
         }
 

@@ -27,10 +27,14 @@ public sealed record LedgerFacts(
     IReadOnlySet<string> Situations,
     IReadOnlySet<string> CoveredSituations,
     int Measures,
-    IReadOnlyList<OpenLedgerItem> OpenItems)
+    IReadOnlyList<OpenLedgerItem> OpenItems,
+    AcceptanceFacts? Acceptance = null)
 {
     public static LedgerFacts Empty { get; } = new(new HashSet<string>(), new HashSet<string>(), 0, []);
 }
+
+/// <summary>The acceptance recorded in the current stage visit: the score, the pass mark and the computed outcome.</summary>
+public sealed record AcceptanceFacts(decimal Total, decimal PassMark, int Dissatisfied, int Ratings, bool Passed);
 
 /// <summary>A ledger item not yet closed.</summary>
 public sealed record OpenLedgerItem(int Id, string Title, string Status);
@@ -117,4 +121,33 @@ public sealed record LedgerClosedGuard(SourcePosition Position) : Guard(Position
             item.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
             $"Ledger item {item.Id} ({item.Title}) is {item.Status}, not closed.",
             $"台账事项 {item.Id}（{item.Title}）尚未销号（{item.Status}）。"));
+}
+
+/// <summary>Requires the acceptance (验收) recorded in this stage to pass: the pass mark, and no more than half of the
+/// democratic rating dissatisfied. The outcome is computed from the score sheet, never typed.</summary>
+public sealed record AcceptancePassedGuard(SourcePosition Position) : Guard(Position)
+{
+    public override string Kind => "acceptance";
+
+    public override IEnumerable<UnmetCondition> Check(GuardContext context)
+    {
+        var acceptance = context.Ledger?.Acceptance;
+        if (acceptance is null)
+        {
+            yield return new UnmetCondition(Kind, "acceptance", "No acceptance has been recorded yet.", "尚未录入验收评分。");
+            yield break;
+        }
+
+        if (acceptance.Total < acceptance.PassMark)
+        {
+            yield return new UnmetCondition(Kind, "score", $"The score {acceptance.Total} is below the pass mark {acceptance.PassMark}.",
+                $"验收得分 {acceptance.Total} 低于合格线 {acceptance.PassMark}。");
+        }
+
+        if (acceptance.Dissatisfied * 2 > acceptance.Ratings)
+        {
+            yield return new UnmetCondition(Kind, "rating", $"{acceptance.Dissatisfied} of {acceptance.Ratings} rated dissatisfied: more than half.",
+                $"民主测评 {acceptance.Ratings} 票中“不满意” {acceptance.Dissatisfied} 票，超过半数。");
+        }
+    }
 }

@@ -65,6 +65,12 @@ public sealed class DefaultFlowTests(RectificationApp app) : IClassFixture<Recti
 
         await SignAllReviewsAsync(id, secretary, admin, inspector);
         Assert.Equal("accepting", (await admin.ActOkAsync(id, "submit-reviews")).Stage());
+
+        // 80 points, but 6 of 10 villagers dissatisfied: the computed outcome fails, so pass is refused.
+        var failing = await admin.RecordAcceptanceAsync(id, 0.8m, satisfied: 4, dissatisfied: 6);
+        Assert.Equal((80m, false), (failing.GetProperty("acceptance").GetProperty("total").GetDecimal(), failing.GetProperty("acceptance").GetProperty("passed").GetBoolean()));
+        var refused = await (await admin.ActAsync(id, "pass", (await admin.GetCaseAsync(id)).Version())).ExpectAsync(HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(["rating"], refused.GetProperty("unmet").EnumerateArray().Select(u => u.GetProperty("subject").GetString()));
         var rework = await admin.ActOkAsync(id, "fail", new { comment = "群众满意度不足，回炉整顿" });
         Assert.Equal("rectifying", rework.Stage());
 
@@ -74,6 +80,7 @@ public sealed class DefaultFlowTests(RectificationApp app) : IClassFixture<Recti
         Assert.All(reviewingAgain.GetProperty("checklist").EnumerateArray(), item => Assert.False(item.GetProperty("isSigned").GetBoolean()));
         await SignAllReviewsAsync(id, secretary, admin, inspector);
         Assert.Equal("accepting", (await admin.ActOkAsync(id, "submit-reviews")).Stage());
+        await admin.RecordAcceptanceAsync(id, 0.9m, satisfied: 9, dissatisfied: 1);
         var converted = await admin.ActOkAsync(id, "pass", new { comment = "验收合格" });
         Assert.Equal("converted", converted.Stage());
         Assert.Empty(converted.GetProperty("actions").EnumerateArray());
@@ -98,16 +105,16 @@ public sealed class DefaultFlowTests(RectificationApp app) : IClassFixture<Recti
                 "action:return-plan:planning", "action:submit-plan:plan-review", "action:approve-plan:rectifying",
                 "ledger:report:rectifying", "ledger:tick:rectifying", "ledger:report:rectifying", "ledger:tick:rectifying",
                 "action:request-acceptance:reviewing", "sign:self-assessment:reviewing", "sign:cross-review:reviewing",
-                "sign:villagers-review:reviewing", "action:submit-reviews:accepting", "action:fail:rectifying",
+                "sign:villagers-review:reviewing", "action:submit-reviews:accepting", "acceptance:record-acceptance:accepting", "action:fail:rectifying",
                 "action:request-acceptance:reviewing", "sign:self-assessment:reviewing", "sign:cross-review:reviewing",
-                "sign:villagers-review:reviewing", "action:submit-reviews:accepting", "action:pass:converted",
+                "sign:villagers-review:reviewing", "action:submit-reviews:accepting", "acceptance:record-acceptance:accepting", "action:pass:converted",
                 "timer:follow-up-ended:closed",
             ],
             steps);
         var at = entries.Select(e => e.GetProperty("at").GetDateTimeOffset()).ToList();
         Assert.Equal(at.Order(), at);
         Assert.Equal("系统", entries[^1].GetProperty("actor").GetString());
-        Assert.Equal("群众满意度不足，回炉整顿", entries[17].GetProperty("comment").GetString());
+        Assert.Equal("群众满意度不足，回炉整顿", entries[18].GetProperty("comment").GetString());
         Assert.Equal("孙副区长", entries[2].GetProperty("changes").GetProperty("countyLeader").GetProperty("new").GetString());
         Assert.Contains("刘组织", entries[1].GetProperty("actor").GetString(), StringComparison.Ordinal);
     }

@@ -102,6 +102,21 @@ public static class Api
         return await (await client.SendAsync(request)).ExpectAsync(HttpStatusCode.OK);
     }
 
+    /// <summary>Records the acceptance: every sheet item at the same share of its points, and the democratic rating.</summary>
+    public static async Task<JsonElement> RecordAcceptanceAsync(this HttpClient client, int caseId, decimal share, int satisfied, int dissatisfied)
+    {
+        var sheet = await (await client.GetAsync($"/api/v1/cases/{caseId}/acceptance")).ExpectAsync(HttpStatusCode.OK);
+        var scores = sheet.GetProperty("sheet").GetProperty("areas").EnumerateArray().SelectMany(a => a.GetProperty("items").EnumerateArray())
+            .ToDictionary(i => i.GetProperty("key").GetString()!, i => i.GetProperty("points").GetDecimal() * share);
+        var current = await client.GetCaseAsync(caseId);
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/cases/{caseId}/acceptance")
+        {
+            Content = JsonContent.Create(new { scores, rating = new { satisfied, basicallySatisfied = 0, dissatisfied }, note = "书记访谈、查看资料、实地走访、群众座谈" }),
+        };
+        request.Headers.IfMatch.Add(new EntityTagHeaderValue($"\"{current.Version()}\""));
+        return await (await client.SendAsync(request)).ExpectAsync(HttpStatusCode.OK);
+    }
+
     /// <summary>The ids of a case's ledger items, in deadline order.</summary>
     public static async Task<List<int>> LedgerItemsAsync(this HttpClient client, int caseId)
     {

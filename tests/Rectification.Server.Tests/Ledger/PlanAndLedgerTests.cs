@@ -28,12 +28,12 @@ public sealed class PlanAndLedgerTests(RectificationApp app) : IClassFixture<Rec
         var id = await PlanningCaseAsync(admin, "杨木村", "3");
         var version = (await secretary.GetCaseAsync(id)).Version();
         var bad = await (await PutAsync(secretary, id, version, new
-            {
-                problems = new[]
+        {
+            problems = new[]
                 {
                     new { description = "", situations = new[] { "9" }, measures = new[] { new { measure = "x", target = "", townshipResponsible = "a", villageResponsible = "b", deadline = "soon" } } },
                 },
-            })).ExpectAsync(HttpStatusCode.BadRequest);
+        })).ExpectAsync(HttpStatusCode.BadRequest);
         var errors = bad.GetProperty("errors");
         foreach (var field in new[] { "problems[0].description", "problems[0].situations[0]", "problems[0].measures[0].target", "problems[0].measures[0].deadline" })
         {

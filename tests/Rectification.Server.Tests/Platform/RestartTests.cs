@@ -26,6 +26,7 @@ public sealed class RestartTests : IDisposable
         {
             using var admin = await first.ClientForAsync("county-admin");
             var accepting = (await (await admin.GetAsync("/api/v1/cases?stage=accepting")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items")[0];
+            await admin.RecordAcceptanceAsync(accepting.Id(), 0.85m, satisfied: 30, dissatisfied: 2);
             converted = (await admin.ActOkAsync(accepting.Id(), "pass", new { comment = "验收合格" })).Id();
         }
 

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Rectification.Server.Features.Acceptance;
 using Rectification.Server.Features.Audit;
 using Rectification.Server.Features.Cases;
 using Rectification.Server.Features.Ledger;
@@ -220,5 +221,29 @@ internal sealed class LedgerItemSituationConfiguration : IEntityTypeConfiguratio
         b.HasKey(s => new { s.LedgerItemId, s.Code });
         b.Property(s => s.Code).HasMaxLength(16);
         b.HasIndex(s => s.Code);
+    }
+}
+
+internal sealed class AcceptanceRecordConfiguration : IEntityTypeConfiguration<AcceptanceRecord>
+{
+    public void Configure(EntityTypeBuilder<AcceptanceRecord> b)
+    {
+        b.Property(a => a.Total).HasPrecision(7, 2);
+        b.Property(a => a.PassMark).HasPrecision(7, 2);
+        b.Property(a => a.Note).HasMaxLength(2000);
+        b.Property(a => a.RecordedByName).HasMaxLength(100);
+        b.HasIndex(a => new { a.CaseId, a.StageVisit }).IsUnique();
+        b.HasOne<Case>().WithMany().HasForeignKey(a => a.CaseId).OnDelete(DeleteBehavior.Cascade);
+        b.HasMany(a => a.Scores).WithOne().HasForeignKey(s => s.AcceptanceRecordId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class AcceptanceScoreConfiguration : IEntityTypeConfiguration<AcceptanceScore>
+{
+    public void Configure(EntityTypeBuilder<AcceptanceScore> b)
+    {
+        b.HasKey(s => new { s.AcceptanceRecordId, s.Item });
+        b.Property(s => s.Item).HasMaxLength(64);
+        b.Property(s => s.Points).HasPrecision(7, 2);
     }
 }

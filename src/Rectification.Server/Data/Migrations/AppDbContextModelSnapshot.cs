@@ -17,6 +17,76 @@ namespace Rectification.Server.Data.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.5");
 
+            modelBuilder.Entity("Rectification.Server.Features.Acceptance.AcceptanceRecord", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("BasicallySatisfied")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("CaseId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Dissatisfied")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Note")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("PassMark")
+                        .HasPrecision(7, 2)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Passed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RecordedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RecordedByName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Satisfied")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StageVisit")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<decimal>("Total")
+                        .HasPrecision(7, 2)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CaseId", "StageVisit")
+                        .IsUnique();
+
+                    b.ToTable("AcceptanceRecord");
+                });
+
+            modelBuilder.Entity("Rectification.Server.Features.Acceptance.AcceptanceScore", b =>
+                {
+                    b.Property<int>("AcceptanceRecordId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Item")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<decimal>("Points")
+                        .HasPrecision(7, 2)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("AcceptanceRecordId", "Item");
+
+                    b.ToTable("AcceptanceScore");
+                });
+
             modelBuilder.Entity("Rectification.Server.Features.Audit.AuditEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -718,6 +788,24 @@ namespace Rectification.Server.Data.Migrations
                     b.ToTable("FlowVersions");
                 });
 
+            modelBuilder.Entity("Rectification.Server.Features.Acceptance.AcceptanceRecord", b =>
+                {
+                    b.HasOne("Rectification.Server.Features.Cases.Case", null)
+                        .WithMany()
+                        .HasForeignKey("CaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Rectification.Server.Features.Acceptance.AcceptanceScore", b =>
+                {
+                    b.HasOne("Rectification.Server.Features.Acceptance.AcceptanceRecord", null)
+                        .WithMany("Scores")
+                        .HasForeignKey("AcceptanceRecordId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Rectification.Server.Features.Cases.Case", b =>
                 {
                     b.HasOne("Rectification.Server.Features.Workflows.FlowVersion", null)
@@ -847,6 +935,11 @@ namespace Rectification.Server.Data.Migrations
                         .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("Rectification.Server.Features.Acceptance.AcceptanceRecord", b =>
+                {
+                    b.Navigation("Scores");
                 });
 
             modelBuilder.Entity("Rectification.Server.Features.Cases.Case", b =>

@@ -21,7 +21,8 @@ public sealed class CaseLedger(AppDbContext db, TimeProvider clock)
         var open = await db.LedgerItems.AsNoTracking().Where(i => i.CaseId == @case.Id && i.Status != LedgerStatus.Closed)
             .OrderBy(i => i.Id).Select(i => new OpenLedgerItem(i.Id, i.Measure, i.Status == LedgerStatus.Open ? "open" : "reported"))
             .ToListAsync(cancellationToken);
-        return new LedgerFacts(situations, covered, problems.Sum(p => p.Measures), open);
+        return new LedgerFacts(situations, covered, problems.Sum(p => p.Measures), open,
+            await Acceptance.RecordAcceptance.FactsAsync(db, @case, cancellationToken));
     }
 
     /// <summary>Carries out an action's effects on the plan and ledger; the caller saves them with the move.</summary>
