@@ -83,6 +83,22 @@ public sealed class ProposeCaseTests(RectificationApp app) : IClassFixture<Recti
     }
 
     [Fact]
+    public async Task Propose_VillageListedInEarlierYears_CountsTheListings_ButNotDismissals()
+    {
+        using var admin = await app.ClientForAsync("county-admin");
+        var village = await app.OrgIdAsync("前二道村");
+        async Task<System.Text.Json.JsonElement> ProposeIn(int year) =>
+            await (await admin.PostAsJsonAsync("/api/v1/cases", new { villageId = village, year, situations = new[] { "4" }, source = "supervision-team" }))
+                .ExpectAsync(HttpStatusCode.Created);
+
+        Assert.Equal(1, (await ProposeIn(2024)).GetProperty("timesListed").GetInt32());
+        var dismissed = await ProposeIn(2025);
+        await admin.ActOkAsync(dismissed.Id(), "dismiss", new { comment = "经研判不予列入" });
+        var now = await ProposeIn(2026);
+        Assert.Equal(2, now.GetProperty("timesListed").GetInt32());
+    }
+
+    [Fact]
     public async Task Propose_MissingFields_Returns400NamingEachField()
     {
         using var admin = await app.ClientForAsync("county-admin");

@@ -171,6 +171,9 @@ namespace Rectification.Server.Data.Migrations
                     b.Property<int>("StageVisit")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("TimesListed")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("TownshipId")
                         .HasColumnType("INTEGER");
 

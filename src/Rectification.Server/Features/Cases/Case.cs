@@ -32,6 +32,10 @@ public sealed class Case
 
     public CaseSource Source { get; set; }
 
+    /// <summary>How many times the branch has been listed, this case included (连续列入次数): earlier years' cases of the
+    /// village that were not dismissed, plus one.</summary>
+    public int TimesListed { get; set; } = 1;
+
     public string? Note { get; set; }
 
     public int FlowVersionId { get; set; }

@@ -12,7 +12,7 @@ public static class ListCases
     public sealed record Query(int? County, int? Township, string? Stage, int? Year, int? Page, int? PageSize);
 
     public sealed record Item(int Id, int Year, OrgRef Village, OrgRef Township, string Stage, string StageName,
-        DateTimeOffset? StageDeadline, int Version);
+        DateTimeOffset? StageDeadline, int Version, int TimesListed);
 
     public sealed record Page(IReadOnlyList<Item> Items, int PageNumber, int PageSize, int Total);
 
@@ -75,7 +75,8 @@ public static class ListCases
                 x.Case.Stage,
                 flows.Find(x.Case.FlowVersionId)?.Definition.FindStage(x.Case.Stage)?.Name ?? x.Case.Stage,
                 x.Case.StageDeadline is { } d ? ShanghaiTime.ToLocal(d) : null,
-                x.Case.Version)).ToList();
+                x.Case.Version,
+                x.Case.TimesListed)).ToList();
             return new Page(items, page, size, total);
         }
     }

@@ -13,6 +13,9 @@ public static class ProposeCase
 {
     public sealed record Request(int? VillageId, int? Year, IReadOnlyList<string>? Situations, string? Source, string? Note);
 
+    /// <summary>The terminal stage of a case found not to be soft or lax; it does not count as a listing.</summary>
+    public const string DismissedStage = "dismissed";
+
     public sealed class Handler(CaseStore store, OrgDirectory orgs, FlowCatalog flows, SituationCatalog catalog, CaseTransitions transitions,
         TimeProvider clock, ILogger<Handler> logger)
     {
@@ -96,6 +99,7 @@ public static class ProposeCase
             }
 
             var (city, county, township) = await orgs.AncestorsOfVillageAsync(village, cancellationToken);
+            var earlier = await store.Db.Cases.CountAsync(c => c.VillageId == village.Id && c.Year < year && c.Stage != DismissedStage, cancellationToken);
             // The most specific published flow: the county's own if it has published one, else the default.
             var flow = flows.LatestFor(flows.DefaultFlowKey, county) ?? throw new InvalidOperationException("The default flow is not loaded.");
             var @case = new Case
@@ -105,6 +109,7 @@ public static class ProposeCase
                 CountyId = county,
                 CityId = city,
                 Year = year,
+                TimesListed = earlier + 1,
                 Source = source!.Value,
                 Note = string.IsNullOrWhiteSpace(request.Note) ? null : request.Note.Trim(),
                 Stage = flow.Definition.Start,
