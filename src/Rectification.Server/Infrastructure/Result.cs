@@ -27,7 +27,7 @@ public sealed record Problem(
 /// <summary>Either the value a use case produced or the problem that stopped it.</summary>
 public readonly struct Result<T>
 {
-    private Result(T? value, Problem? problem)
+    internal Result(T? value, Problem? problem)
     {
         Value = value;
         Problem = problem;
@@ -43,10 +43,17 @@ public readonly struct Result<T>
 
     public static implicit operator Result<T>(T value) => new(value, null);
 
+
     public static implicit operator Result<T>(Problem problem) => new(default, problem);
 
     /// <summary>The value, for callers such as the demo seed that treat a failure as a bug.</summary>
     public T Unwrap() => Succeeded ? Value : throw new InvalidOperationException($"{Problem.Title}: {Problem.Detail}");
+}
+
+/// <summary>Makes results of values C# does not convert implicitly (interfaces such as IQueryable).</summary>
+public static class ResultOf
+{
+    public static Result<T> Value<T>(T value) => new(value, null);
 }
 
 /// <summary>Turns use-case results into HTTP answers.</summary>

@@ -14,7 +14,8 @@ public static class LedgerEndpoints
         .AddScoped<SavePlan.Handler>()
         .AddScoped<ListLedger.Handler>()
         .AddScoped<ChangeLedgerItem.Handler>()
-        .AddScoped<RaiseFeedback.Handler>();
+        .AddScoped<RaiseFeedback.Handler>()
+        .AddScoped<ExportLedger.Handler>();
 
     public static IEndpointRouteBuilder MapLedgerEndpoints(this IEndpointRouteBuilder app)
     {
@@ -78,6 +79,17 @@ public static class LedgerEndpoints
                 (await handler.HandleAsync(http.GetCurrentUser(), query, ct)).ToHttp(page => TypedResults.Ok(page)))
             .WithSummary("The ledger of the caller's area; filters county, township, village, status, overdue, situation, responsible; sort; paged.")
             .Produces<ListLedger.Page>()
+            .ProducesValidationProblem();
+        ledger.MapGet("/export.xlsx", async ([AsParameters] ListLedger.Query query, HttpContext http, ExportLedger.Handler handler, TimeProvider clock,
+                CancellationToken ct) =>
+            {
+                var file = await handler.HandleAsync(http.GetCurrentUser(), query, ct);
+                var today = Rectification.Workflow.Time.ShanghaiTime.DateOf(clock.GetUtcNow());
+                return file.ToHttp(stream => TypedResults.File(stream, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    $"台账-{today:yyyyMMdd}.xlsx"));
+            })
+            .WithSummary("The ledger as an Excel workbook with the list's filters: a summary sheet and one sheet per township.")
+            .Produces(StatusCodes.Status200OK, contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             .ProducesValidationProblem();
         ledger.MapPost("/{item:int}/report", async (int item, ChangeLedgerItem.ReportRequest request, HttpContext http, ChangeLedgerItem.Handler handler,
                 AppDbContext db, TimeProvider clock, CancellationToken ct) =>

@@ -55,6 +55,31 @@ public static class ListLedger
                 return Problem.Invalid("pageSize", "Must be between 1 and 200.");
             }
 
+            var filtered = Filter(user, query);
+            if (!filtered.Succeeded)
+            {
+                return filtered.Problem;
+            }
+
+            var items = filtered.Value;
+            var now = clock.GetUtcNow();
+            items = query.Sort switch
+            {
+                "-deadline" => items.OrderByDescending(i => i.Deadline).ThenBy(i => i.Id),
+                "id" => items.OrderBy(i => i.Id),
+                "-id" => items.OrderByDescending(i => i.Id),
+                _ => items.OrderBy(i => i.Deadline).ThenBy(i => i.Id),
+            };
+            var total = await items.CountAsync(cancellationToken);
+            var rows = await items.Skip((page - 1) * size).Take(size).Include(i => i.Situations).ToListAsync(cancellationToken);
+            var unitIds = rows.SelectMany(r => new[] { r.VillageId, r.TownshipId }).Distinct().ToList();
+            var names = await db.OrgUnits.AsNoTracking().Where(o => unitIds.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.Name, cancellationToken);
+            return new Page(rows.Select(r => View(r, names[r.VillageId], names[r.TownshipId], now)).ToList(), page, size, total);
+        }
+
+        /// <summary>The caller's ledger with the query's filters applied (not sorted or paged); shared with the export.</summary>
+        public Result<IQueryable<LedgerItem>> Filter(CurrentUser user, Query query)
+        {
             LedgerStatus? status = null;
             if (query.Status is not null)
             {
@@ -117,18 +142,7 @@ public static class ListLedger
                 items = items.Where(i => i.TownshipResponsible.Contains(query.Responsible) || i.VillageResponsible.Contains(query.Responsible));
             }
 
-            items = query.Sort switch
-            {
-                "-deadline" => items.OrderByDescending(i => i.Deadline).ThenBy(i => i.Id),
-                "id" => items.OrderBy(i => i.Id),
-                "-id" => items.OrderByDescending(i => i.Id),
-                _ => items.OrderBy(i => i.Deadline).ThenBy(i => i.Id),
-            };
-            var total = await items.CountAsync(cancellationToken);
-            var rows = await items.Skip((page - 1) * size).Take(size).Include(i => i.Situations).ToListAsync(cancellationToken);
-            var unitIds = rows.SelectMany(r => new[] { r.VillageId, r.TownshipId }).Distinct().ToList();
-            var names = await db.OrgUnits.AsNoTracking().Where(o => unitIds.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.Name, cancellationToken);
-            return new Page(rows.Select(r => View(r, names[r.VillageId], names[r.TownshipId], now)).ToList(), page, size, total);
+            return ResultOf.Value(items);
         }
     }
 

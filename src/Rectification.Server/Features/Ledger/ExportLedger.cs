@@ -1,0 +1,119 @@
+using Microsoft.EntityFrameworkCore;
+using MiniExcelLibs;
+using MiniExcelLibs.Attributes;
+using MiniExcelLibs.OpenXml;
+using Rectification.Server.Data;
+using Rectification.Server.Features.Acceptance;
+using Rectification.Server.Features.Auth;
+using Rectification.Server.Infrastructure;
+using Rectification.Workflow.Situations;
+using Rectification.Workflow.Time;
+
+namespace Rectification.Server.Features.Ledger;
+
+/// <summary>The ledger as offices keep it in Excel: a summary sheet, then one sheet per township with the columns of
+/// shared/domain.md, Chinese headers, dates as dates and a frozen header row. Rows stream from the database into a
+/// temporary file, so a county with thousands of items is never held in memory at once.</summary>
+public static class ExportLedger
+{
+    private static readonly string[] DateColumns = ["完成时限", "销号日期"];
+
+    public sealed class Handler(AppDbContext db, ListLedger.Handler list, SituationCatalog situations, TimeProvider clock)
+    {
+        public async Task<Result<FileStream>> HandleAsync(CurrentUser user, ListLedger.Query query, CancellationToken cancellationToken)
+        {
+            var filtered = list.Filter(user, query);
+            if (!filtered.Succeeded)
+            {
+                return filtered.Problem;
+            }
+
+            var items = filtered.Value;
+            var caseIds = await items.Select(i => i.CaseId).Distinct().ToListAsync(cancellationToken);
+            var cases = await db.Cases.AsNoTracking().Where(c => caseIds.Contains(c.Id)).Include(c => c.Fields)
+                .ToDictionaryAsync(c => c.Id, cancellationToken);
+            var outcomes = (await db.Set<AcceptanceRecord>().AsNoTracking().Where(a => caseIds.Contains(a.CaseId))
+                    .Select(a => new { a.CaseId, a.StageVisit, a.Passed }).ToListAsync(cancellationToken))
+                .GroupBy(a => a.CaseId).ToDictionary(g => g.Key, g => g.MaxBy(a => a.StageVisit)!.Passed ? "合格" : "不合格");
+            var unitIds = cases.Values.SelectMany(c => new[] { c.CountyId, c.TownshipId, c.VillageId }).Distinct().ToList();
+            var names = await db.OrgUnits.AsNoTracking().Where(o => unitIds.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.Name, cancellationToken);
+            var townships = cases.Values.Select(c => c.TownshipId).Distinct().OrderBy(id => names[id], StringComparer.Ordinal).ToList();
+            var now = clock.GetUtcNow();
+
+            var summary = await items.GroupBy(i => new { i.TownshipId, i.Status })
+                .Select(g => new { g.Key.TownshipId, g.Key.Status, Count = g.Count(), Overdue = g.Count(i => i.Status != LedgerStatus.Closed && i.Deadline < now) })
+                .ToListAsync(cancellationToken);
+            var sheets = new Dictionary<string, object>
+            {
+                ["汇总"] = townships.Select(t => new Dictionary<string, object?>
+                {
+                    ["乡镇"] = names[t],
+                    ["事项总数"] = summary.Where(s => s.TownshipId == t).Sum(s => s.Count),
+                    ["未完成"] = summary.Where(s => s.TownshipId == t && s.Status == LedgerStatus.Open).Sum(s => s.Count),
+                    ["待核验"] = summary.Where(s => s.TownshipId == t && s.Status == LedgerStatus.Reported).Sum(s => s.Count),
+                    ["已销号"] = summary.Where(s => s.TownshipId == t && s.Status == LedgerStatus.Closed).Sum(s => s.Count),
+                    ["逾期"] = summary.Where(s => s.TownshipId == t).Sum(s => s.Overdue),
+                }).ToList(),
+            };
+            foreach (var township in townships)
+            {
+                // Enumerated while the file is written: one township's rows at a time, straight from the database.
+                sheets[SheetName(names[township])] = Rows(items.Where(i => i.TownshipId == township).Include(i => i.Situations).OrderBy(i => i.Deadline).ThenBy(i => i.Id),
+                    cases, names, outcomes);
+            }
+
+            var path = Path.Combine(Path.GetTempPath(), $"ledger-{Guid.NewGuid():N}.xlsx");
+            var configuration = new OpenXmlConfiguration
+            {
+                FreezeRowCount = 1,
+                DynamicColumns = DateColumns.Select(c => new DynamicExcelColumn(c) { Format = "yyyy-MM-dd", Width = 12 }).ToArray(),
+            };
+            await MiniExcel.SaveAsAsync(path, sheets, configuration: configuration, cancellationToken: cancellationToken);
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        }
+
+        private IEnumerable<Dictionary<string, object?>> Rows(IQueryable<LedgerItem> items, Dictionary<int, Cases.Case> cases, Dictionary<int, string> names,
+            Dictionary<int, string> outcomes)
+        {
+            var number = 0;
+            foreach (var item in items.AsEnumerable())
+            {
+                var @case = cases[item.CaseId];
+                string? Field(string key) => @case.Fields.FirstOrDefault(f => f.Key == key)?.Value;
+                yield return new Dictionary<string, object?>
+                {
+                    ["序号"] = ++number,
+                    ["县(市区)"] = names[@case.CountyId],
+                    ["乡镇"] = names[@case.TownshipId],
+                    ["村"] = names[@case.VillageId],
+                    ["软弱涣散类型"] = Safe(string.Join("；", item.Situations.Select(s => situations.Find(s.Code)?.Text ?? s.Code))),
+                    ["主要问题"] = Safe(item.Problem),
+                    ["整改措施"] = Safe(item.Measure),
+                    ["乡镇责任人"] = Safe(item.TownshipResponsible),
+                    ["村级责任人"] = Safe(item.VillageResponsible),
+                    ["包保县级领导"] = Safe(Field("countyLeader")),
+                    ["包保部门"] = Safe(Field("pairedDepartment")),
+                    ["第一书记"] = Safe(Field("firstSecretary")),
+                    ["完成时限"] = ShanghaiTime.DateOf(item.Deadline).ToDateTime(TimeOnly.MinValue),
+                    ["进展情况"] = Safe(item.Status switch
+                    {
+                        LedgerStatus.Open => item.ReopenCount > 0 ? $"整改中（已重新打开 {item.ReopenCount} 次：{item.ReopenReason}）" : "整改中",
+                        LedgerStatus.Reported => $"已报完成：{item.ReportNote}",
+                        _ => $"已完成：{item.ReportNote}",
+                    }),
+                    ["是否销号"] = item.Status == LedgerStatus.Closed ? "是" : "否",
+                    ["销号日期"] = item.ClosedAt is { } closed ? ShanghaiTime.DateOf(closed).ToDateTime(TimeOnly.MinValue) : null,
+                    ["核验人"] = Safe(item.ClosedByName is null ? null : $"{item.ClosedByName}（{item.VerificationMethod}）"),
+                    ["验收结果"] = outcomes.GetValueOrDefault(item.CaseId, ""),
+                    ["连续列入次数"] = @case.TimesListed,
+                };
+            }
+        }
+
+        // Excel reads a cell starting with = + - @ as a formula: what people typed must stay text.
+        private static string? Safe(string? text) => text is { Length: > 0 } && text[0] is '=' or '+' or '-' or '@' ? "'" + text : text;
+
+        // Sheet names: at most 31 characters, none of : \ / ? * [ ].
+        private static string SheetName(string name) => new string(name.Where(c => c is not (':' or '\\' or '/' or '?' or '*' or '[' or ']')).Take(31).ToArray());
+    }
+}
