@@ -2,6 +2,7 @@ using Rectification.Server.Features.Acceptance;
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Cases;
 using Rectification.Server.Features.Health;
+using Rectification.Server.Features.Import;
 using Rectification.Server.Features.Ledger;
 using Rectification.Server.Features.Orgs;
 using Rectification.Server.Features.Situations;
@@ -20,7 +21,8 @@ builder.Services
     .AddWorkflows(builder.Configuration)
     .AddCases()
     .AddLedger()
-    .AddAcceptance(builder.Configuration);
+    .AddAcceptance(builder.Configuration)
+    .AddImport();
 
 var app = builder.Build();
 app.UsePlatform();
@@ -32,7 +34,8 @@ app.MapHealthEndpoints()
     .MapWorkflowEndpoints()
     .MapCaseEndpoints()
     .MapLedgerEndpoints()
-    .MapAcceptanceEndpoints();
+    .MapAcceptanceEndpoints()
+    .MapImportEndpoints();
 app.Run();
 
 /// <summary>The service's entry point; public so the integration tests can host it.</summary>
