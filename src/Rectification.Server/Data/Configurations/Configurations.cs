@@ -247,3 +247,17 @@ internal sealed class AcceptanceScoreConfiguration : IEntityTypeConfiguration<Ac
         b.Property(s => s.Points).HasPrecision(7, 2);
     }
 }
+
+internal sealed class EvidenceFileConfiguration : IEntityTypeConfiguration<EvidenceFile>
+{
+    public void Configure(EntityTypeBuilder<EvidenceFile> b)
+    {
+        b.Property(e => e.FileName).HasMaxLength(200);
+        b.Property(e => e.ContentType).HasMaxLength(64);
+        b.Property(e => e.StoredName).HasMaxLength(64);
+        b.Property(e => e.Sha256).HasMaxLength(64);
+        b.Property(e => e.UploadedByName).HasMaxLength(100);
+        b.HasIndex(e => e.LedgerItemId);
+        b.HasOne<LedgerItem>().WithMany().HasForeignKey(e => e.LedgerItemId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

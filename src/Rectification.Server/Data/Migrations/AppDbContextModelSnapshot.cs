@@ -336,6 +336,56 @@ namespace Rectification.Server.Data.Migrations
                     b.ToTable("ChecklistSignatures");
                 });
 
+            modelBuilder.Entity("Rectification.Server.Features.Ledger.EvidenceFile", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("CaseId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("LedgerItemId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Sha256")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Size")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StoredName")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UploadedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("UploadedByName")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LedgerItemId");
+
+                    b.ToTable("EvidenceFile");
+                });
+
             modelBuilder.Entity("Rectification.Server.Features.Ledger.LedgerItem", b =>
                 {
                     b.Property<int>("Id")
@@ -856,6 +906,15 @@ namespace Rectification.Server.Data.Migrations
                     b.HasOne("Rectification.Server.Features.Cases.Case", null)
                         .WithMany("Signatures")
                         .HasForeignKey("CaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Rectification.Server.Features.Ledger.EvidenceFile", b =>
+                {
+                    b.HasOne("Rectification.Server.Features.Ledger.LedgerItem", null)
+                        .WithMany()
+                        .HasForeignKey("LedgerItemId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -15,7 +15,8 @@ public static class LedgerEndpoints
         .AddScoped<ListLedger.Handler>()
         .AddScoped<ChangeLedgerItem.Handler>()
         .AddScoped<RaiseFeedback.Handler>()
-        .AddScoped<ExportLedger.Handler>();
+        .AddScoped<ExportLedger.Handler>()
+        .AddScoped<Evidence.Handler>();
 
     public static IEndpointRouteBuilder MapLedgerEndpoints(this IEndpointRouteBuilder app)
     {
@@ -74,6 +75,7 @@ public static class LedgerEndpoints
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
+        app.MapEvidenceEndpoints();
         var ledger = app.MapGroup("/api/v1/ledger").WithTags("Ledger");
         ledger.MapGet("/", async ([AsParameters] ListLedger.Query query, HttpContext http, ListLedger.Handler handler, CancellationToken ct) =>
                 (await handler.HandleAsync(http.GetCurrentUser(), query, ct)).ToHttp(page => TypedResults.Ok(page)))
