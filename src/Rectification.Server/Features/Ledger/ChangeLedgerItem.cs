@@ -82,8 +82,11 @@ public static class ChangeLedgerItem
         private async Task<Result<LedgerItem>> ChangeAsync(CurrentUser actor, int itemId, string[] roles, LedgerStatus? from, string action,
             Func<LedgerItem, Result<string>> change, CancellationToken cancellationToken)
         {
-            var item = await store.Db.LedgerItems.SingleOrDefaultAsync(i => i.Id == itemId, cancellationToken);
-            var @case = item is null ? null : await store.FindAsync(actor, item.CaseId, cancellationToken);
+            // The case (and its version) is read before the item's state: a change committed in between then makes this
+            // one stale, so two racing tick-offs cannot both succeed.
+            var caseId = await store.Db.LedgerItems.Where(i => i.Id == itemId).Select(i => (int?)i.CaseId).SingleOrDefaultAsync(cancellationToken);
+            var @case = caseId is null ? null : await store.FindAsync(actor, caseId.Value, cancellationToken);
+            var item = @case is null ? null : await store.Db.LedgerItems.SingleAsync(i => i.Id == itemId, cancellationToken);
             if (item is null || @case is null)
             {
                 return Problem.NotFound($"No ledger item {itemId}.");
