@@ -1,4 +1,5 @@
 using Rectification.Server.Features.Acceptance;
+using Rectification.Server.Features.Accountability;
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Cases;
 using Rectification.Server.Features.Health;
@@ -35,7 +36,8 @@ app.MapHealthEndpoints()
     .MapCaseEndpoints()
     .MapLedgerEndpoints()
     .MapAcceptanceEndpoints()
-    .MapImportEndpoints();
+    .MapImportEndpoints()
+    .MapAccountabilityEndpoints();
 app.Run();
 
 /// <summary>The service's entry point; public so the integration tests can host it.</summary>

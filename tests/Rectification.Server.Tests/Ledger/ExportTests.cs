@@ -42,7 +42,7 @@ public sealed class ExportTests(RectificationApp app) : IClassFixture<Rectificat
         Assert.Equal(2, rows.Count);
         Assert.Equal(
             ["序号", "县(市区)", "乡镇", "村", "软弱涣散类型", "主要问题", "整改措施", "乡镇责任人", "村级责任人", "包保县级领导", "包保部门", "第一书记",
-             "完成时限", "进展情况", "是否销号", "销号日期", "核验人", "验收结果", "连续列入次数"],
+             "完成时限", "进展情况", "是否销号", "销号日期", "核验人", "验收结果", "连续列入次数", "责任追究"],
             rows[0].Keys);
         Assert.Equal(("丰满区", "五家子村", "孙副区长", "区财政局"), ((string?)rows[0]["县(市区)"], (string?)rows[0]["村"], (string?)rows[0]["包保县级领导"], (string?)rows[0]["包保部门"]));
         Assert.Equal(new DateTime(2026, 6, 30), rows[0]["完成时限"]);

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Rectification.Server.Features.Acceptance;
+using Rectification.Server.Features.Accountability;
 using Rectification.Server.Features.Audit;
 using Rectification.Server.Features.Cases;
 using Rectification.Server.Features.Ledger;
@@ -259,5 +260,21 @@ internal sealed class EvidenceFileConfiguration : IEntityTypeConfiguration<Evide
         b.Property(e => e.UploadedByName).HasMaxLength(100);
         b.HasIndex(e => e.LedgerItemId);
         b.HasOne<LedgerItem>().WithMany().HasForeignKey(e => e.LedgerItemId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class AccountabilityActionConfiguration : IEntityTypeConfiguration<AccountabilityAction>
+{
+    public void Configure(EntityTypeBuilder<AccountabilityAction> b)
+    {
+        b.Property(a => a.Person).HasMaxLength(100);
+        b.Property(a => a.Kind).HasMaxLength(16);
+        b.Property(a => a.Ground).HasMaxLength(32);
+        b.Property(a => a.Note).HasMaxLength(2000);
+        b.Property(a => a.Items).HasMaxLength(2000);
+        b.Property(a => a.RecordedByName).HasMaxLength(100);
+        b.HasIndex(a => a.CaseId);
+        b.HasIndex(a => new { a.CountyId, a.RecordedAt });
+        b.HasOne<Case>().WithMany().HasForeignKey(a => a.CaseId).OnDelete(DeleteBehavior.Restrict);
     }
 }

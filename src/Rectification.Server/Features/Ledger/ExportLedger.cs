@@ -35,6 +35,9 @@ public static class ExportLedger
             var outcomes = (await db.Set<AcceptanceRecord>().AsNoTracking().Where(a => caseIds.Contains(a.CaseId))
                     .Select(a => new { a.CaseId, a.StageVisit, a.Passed }).ToListAsync(cancellationToken))
                 .GroupBy(a => a.CaseId).ToDictionary(g => g.Key, g => g.MaxBy(a => a.StageVisit)!.Passed ? "合格" : "不合格");
+            var accountability = (await db.Set<Accountability.AccountabilityAction>().AsNoTracking().Where(a => caseIds.Contains(a.CaseId)).ToListAsync(cancellationToken))
+                .SelectMany(a => a.Items.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(item => (Item: int.Parse(item, System.Globalization.CultureInfo.InvariantCulture), Text: $"{a.Kind}：{a.Person}（{a.Ground}）")))
+                .GroupBy(x => x.Item).ToDictionary(g => g.Key, g => string.Join("；", g.Select(x => x.Text)));
             var unitIds = cases.Values.SelectMany(c => new[] { c.CountyId, c.TownshipId, c.VillageId }).Distinct().ToList();
             var names = await db.OrgUnits.AsNoTracking().Where(o => unitIds.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.Name, cancellationToken);
             var townships = cases.Values.Select(c => c.TownshipId).Distinct().OrderBy(id => names[id], StringComparer.Ordinal).ToList();
@@ -59,7 +62,7 @@ public static class ExportLedger
             {
                 // Enumerated while the file is written: one township's rows at a time, straight from the database.
                 sheets[SheetName(names[township])] = Rows(items.Where(i => i.TownshipId == township).Include(i => i.Situations).OrderBy(i => i.Deadline).ThenBy(i => i.Id),
-                    cases, names, outcomes);
+                    cases, names, outcomes, accountability);
             }
 
             var path = Path.Combine(Path.GetTempPath(), $"ledger-{Guid.NewGuid():N}.xlsx");
@@ -73,7 +76,7 @@ public static class ExportLedger
         }
 
         private IEnumerable<Dictionary<string, object?>> Rows(IQueryable<LedgerItem> items, Dictionary<int, Cases.Case> cases, Dictionary<int, string> names,
-            Dictionary<int, string> outcomes)
+            Dictionary<int, string> outcomes, Dictionary<int, string> accountability)
         {
             var number = 0;
             foreach (var item in items.AsEnumerable())
@@ -106,6 +109,7 @@ public static class ExportLedger
                     ["核验人"] = Safe(item.ClosedByName is null ? null : $"{item.ClosedByName}（{item.VerificationMethod}）"),
                     ["验收结果"] = outcomes.GetValueOrDefault(item.CaseId, ""),
                     ["连续列入次数"] = @case.TimesListed,
+                    ["责任追究"] = Safe(accountability.GetValueOrDefault(item.Id)),
                 };
             }
         }
