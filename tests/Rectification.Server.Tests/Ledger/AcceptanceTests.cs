@@ -27,6 +27,11 @@ public sealed class AcceptanceTests(RectificationApp app) : IClassFixture<Rectif
             Assert.True(errors.TryGetProperty(field, out _), $"errors should name {field}: {bad}");
         }
 
+        // Vote counts that would overflow a sum are refused, not wrapped around into a pass.
+        var huge = await (await PutAsync(admin, accepting.Id(), accepting.Version(),
+            new { scores = new Dictionary<string, decimal>(), rating = new { satisfied = int.MaxValue, basicallySatisfied = 647_484_649, dissatisfied = 1_500_000_000 } }))
+            .ExpectAsync(HttpStatusCode.BadRequest);
+        Assert.True(huge.GetProperty("errors").TryGetProperty("rating", out _));
         await (await PutAsync(inspector, accepting.Id(), accepting.Version(), new { })).ExpectAsync(HttpStatusCode.Forbidden);
         var proposed = (await (await admin.GetAsync("/api/v1/cases?stage=proposed")).ExpectAsync(HttpStatusCode.OK)).GetProperty("items")[0];
         await (await PutAsync(admin, proposed.Id(), proposed.Version(), new { })).ExpectAsync(HttpStatusCode.Conflict);

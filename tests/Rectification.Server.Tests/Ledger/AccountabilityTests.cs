@@ -43,8 +43,11 @@ public sealed class AccountabilityTests(RectificationApp app) : IClassFixture<Re
             Assert.True(bad.GetProperty("errors").TryGetProperty(field, out _), $"errors should name {field}: {bad}");
         }
 
-        await (await later.PostAsJsonAsync("/api/v1/accountability", new { caseId = id, person = "村书记 李强", kind = "约谈", ground = "推进工作不力", items = new[] { 999_999 } }))
-            .ExpectAsync(HttpStatusCode.BadRequest);
+        foreach (var wrong in new[] { 999_999, -5, 0 })
+        {
+            await (await later.PostAsJsonAsync("/api/v1/accountability", new { caseId = id, person = "村书记 李强", kind = "约谈", ground = "推进工作不力", items = new[] { wrong } }))
+                .ExpectAsync(HttpStatusCode.BadRequest);
+        }
         var recorded = await (await later.PostAsJsonAsync("/api/v1/accountability",
             new { caseId = id, person = "村书记 李强", kind = "约谈", ground = "推进工作不力", items = new[] { item }, note = "逾期未调整到位" })).ExpectAsync(HttpStatusCode.Created);
         Assert.Equal([item], recorded.GetProperty("items").EnumerateArray().Select(i => i.GetInt32()));

@@ -23,6 +23,9 @@ public static class RecordAcceptance
 {
     public sealed record Rating(int? Satisfied, int? BasicallySatisfied, int? Dissatisfied);
 
+    /// <summary>More votes than any village has voters; keeps the sums far from overflowing.</summary>
+    public const int MaxVotes = 100_000;
+
     public sealed record Request(Dictionary<string, decimal>? Scores, Rating? Rating, string? Note);
 
     public sealed class Handler(CaseStore store, FlowCatalog flows, AcceptanceSheet sheet, CaseTransitions transitions, TimeProvider clock)
@@ -48,9 +51,14 @@ public static class RecordAcceptance
                 return Problem.Forbidden($"Acceptance is recorded by {string.Join(", ", needing.Roles)}.");
             }
 
-            if (Preconditions.Check(expectedVersion, @case.Version, request.Note) is { } refused)
+            if (Preconditions.Check(expectedVersion, @case.Version, null) is { } refused)
             {
                 return refused;
+            }
+
+            if (request.Note is { Length: > Preconditions.MaxCommentLength })
+            {
+                return Problem.Invalid("note", $"At most {Preconditions.MaxCommentLength} characters.");
             }
 
             var errors = new Dictionary<string, string[]>();
@@ -73,11 +81,12 @@ public static class RecordAcceptance
             }
 
             var rating = request.Rating;
-            if (rating?.Satisfied is not >= 0 || rating.BasicallySatisfied is not >= 0 || rating.Dissatisfied is not >= 0)
+            if (rating?.Satisfied is not (>= 0 and <= MaxVotes) || rating.BasicallySatisfied is not (>= 0 and <= MaxVotes)
+                || rating.Dissatisfied is not (>= 0 and <= MaxVotes))
             {
-                errors["rating"] = ["Counts of satisfied, basicallySatisfied and dissatisfied, each 0 or more."];
+                errors["rating"] = [$"Counts of satisfied, basicallySatisfied and dissatisfied, each 0 to {MaxVotes}."];
             }
-            else if (rating.Satisfied + rating.BasicallySatisfied + rating.Dissatisfied is 0 or > 100_000)
+            else if (rating.Satisfied + rating.BasicallySatisfied + rating.Dissatisfied == 0)
             {
                 errors["rating"] = ["The democratic rating needs at least one vote."];
             }

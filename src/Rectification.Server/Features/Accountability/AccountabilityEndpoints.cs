@@ -109,14 +109,15 @@ public static class AccountabilityEndpoints
                 var @case = await store.FindAsync(actor, request.CaseId!.Value, ct);
                 if (@case is null)
                 {
-                    return Problem.Invalid("caseId", $"No case {request.CaseId} in your area.").ToProblemResult();
+                    return Problem.NotFound($"No case {request.CaseId}.").ToProblemResult();
                 }
 
                 var items = (request.Items ?? []).Distinct().ToList();
                 var known = await store.Db.LedgerItems.Where(i => i.CaseId == @case.Id && items.Contains(i.Id)).Select(i => i.Id).ToListAsync(ct);
-                if (items.Except(known).FirstOrDefault() is var unknown and > 0)
+                var unknown = items.Except(known).ToList();
+                if (unknown.Count > 0)
                 {
-                    return Problem.Invalid("items", $"Ledger item {unknown} is not an item of case {@case.Id}.").ToProblemResult();
+                    return Problem.Invalid("items", $"Ledger item {unknown[0]} is not an item of case {@case.Id}.").ToProblemResult();
                 }
 
                 var action = new AccountabilityAction

@@ -9,6 +9,8 @@ namespace Rectification.Server.Features.Cases;
 /// <summary>Loads cases within the caller's scope and saves changes, handing new timers to the scheduler once committed.</summary>
 public sealed class CaseStore(AppDbContext db, ITimerScheduler timers)
 {
+    private readonly List<CaseTimer> _deferred = [];
+
     public AppDbContext Db => db;
 
     /// <summary>The cases a user may see: those of villages in the subtree of their org unit.</summary>
@@ -36,9 +38,24 @@ public sealed class CaseStore(AppDbContext db, ITimerScheduler timers)
     {
         var added = db.ChangeTracker.Entries<CaseTimer>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
         await db.SaveChangesAsync(cancellationToken);
-        if (added.Count > 0)
+        if (db.Database.CurrentTransaction is not null)
+        {
+            // Inside a caller's transaction (an import): the timers exist only once it commits.
+            _deferred.AddRange(added);
+        }
+        else if (added.Count > 0)
         {
             await timers.ScheduleAsync(added, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Schedules the timers saved inside a transaction the caller has now committed.</summary>
+    public async Task ScheduleDeferredAsync()
+    {
+        if (_deferred.Count > 0)
+        {
+            await timers.ScheduleAsync(_deferred.ToList(), CancellationToken.None);
+            _deferred.Clear();
         }
     }
 }

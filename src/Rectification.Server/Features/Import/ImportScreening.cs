@@ -43,8 +43,8 @@ public static class ImportScreening
 
     private sealed record Row(int Number, int VillageId, int Year, IReadOnlyList<string> Situations, string Source, string? Note);
 
-    public sealed class Handler(AppDbContext db, OrgDirectory orgs, SituationCatalog catalog, ProposeCase.Handler propose, TimeProvider clock,
-        ILogger<Handler> logger)
+    public sealed class Handler(AppDbContext db, OrgDirectory orgs, SituationCatalog catalog, ProposeCase.Handler propose, CaseStore store,
+        TimeProvider clock, ILogger<Handler> logger)
     {
         public async Task<Result<Response>> HandleAsync(CurrentUser actor, Stream file, bool csv, CancellationToken cancellationToken)
         {
@@ -170,6 +170,7 @@ public static class ImportScreening
             }
 
             await transaction.CommitAsync(cancellationToken);
+            await store.ScheduleDeferredAsync();
             logger.LogInformation("Screening import by {User}: {Count} cases proposed", actor.UserName, ids.Count);
             return new Response(ids.Count, ids);
         }

@@ -99,6 +99,11 @@ public static class ChangeLedgerItem
                     : "Only inspectors tick items off or reopen them.");
             }
 
+            if (@case.EndedAt is not null)
+            {
+                return Problem.Conflict("The case is closed; its ledger is kept as it was.");
+            }
+
             if (from is { } expected && item.Status != expected)
             {
                 return Problem.Conflict($"Ledger item {item.Id} is {item.Status.ToString().ToLowerInvariant()}; it must be {expected.ToString().ToLowerInvariant()} to {action}.");

@@ -66,7 +66,13 @@ public static class Evidence
                 return Problem.Forbidden("Evidence is attached by the township side with its report.");
             }
 
-            if (string.IsNullOrWhiteSpace(fileName) || fileName.Length > 200 || fileName.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+            if (@case.EndedAt is not null)
+            {
+                return Problem.Conflict("The case is closed.");
+            }
+
+            if (string.IsNullOrWhiteSpace(fileName) || fileName.Length > 200
+                || fileName.Any(c => char.IsControl(c) || c is '/' or '\\' or '"' or ':' or '*' or '?' or '<' or '>' or '|'))
             {
                 return Problem.Invalid("fileName", "Name the file (at most 200 characters, no path).");
             }
@@ -80,63 +86,66 @@ public static class Evidence
             Directory.CreateDirectory(directory);
             var storedName = Guid.NewGuid().ToString("N");
             var path = Path.Combine(directory, storedName);
-            long size = 0;
-            byte[] head = new byte[8];
-            var headLength = 0;
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            await using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
-            {
-                var buffer = new byte[81920];
-                int read;
-                while ((read = await request.Body.ReadAsync(buffer, cancellationToken)) > 0)
-                {
-                    size += read;
-                    if (size > MaxBytes)
-                    {
-                        break;
-                    }
-
-                    var take = Math.Min(read, head.Length - headLength);
-                    Array.Copy(buffer, 0, head, headLength, take);
-                    headLength += take;
-                    sha.AppendData(buffer, 0, read);
-                    await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                }
-            }
-
-            var type = Types.FirstOrDefault(t => headLength >= t.Magic.Length && head.AsSpan(0, t.Magic.Length).SequenceEqual(t.Magic)).ContentType;
-            if (size > MaxBytes || size == 0 || type is null)
-            {
-                File.Delete(path);
-                return size > MaxBytes ? TooLarge()
-                    : new Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported file", "Evidence is a JPEG or PNG photo or a PDF.");
-            }
-
-            var evidence = new EvidenceFile
-            {
-                CaseId = @case.Id,
-                LedgerItemId = item.Id,
-                FileName = fileName.Trim(),
-                ContentType = type,
-                Size = size,
-                StoredName = storedName,
-                Sha256 = Convert.ToHexStringLower(sha.GetHashAndReset()),
-                UploadedByName = actor.DisplayName,
-                UploadedAt = clock.GetUtcNow(),
-            };
-            store.Db.Add(evidence);
-            transitions.Record(@case, new Actor(actor.Id, actor.DisplayName, actor.UserName), "ledger", "evidence", $"#{item.Id} 上传证明材料：{evidence.FileName}");
+            // Whatever goes wrong from here (a dropped connection, a refused type, a failed save), no file stays without its row.
+            var saved = false;
             try
             {
-                await store.SaveAsync(cancellationToken);
-            }
-            catch
-            {
-                File.Delete(path); // nothing half-written: no file without its row
-                throw;
-            }
+                long size = 0;
+                byte[] head = new byte[8];
+                var headLength = 0;
+                using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                await using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+                {
+                    var buffer = new byte[81920];
+                    int read;
+                    while ((read = await request.Body.ReadAsync(buffer, cancellationToken)) > 0)
+                    {
+                        size += read;
+                        if (size > MaxBytes)
+                        {
+                            break;
+                        }
 
-            return evidence;
+                        var take = Math.Min(read, head.Length - headLength);
+                        Array.Copy(buffer, 0, head, headLength, take);
+                        headLength += take;
+                        sha.AppendData(buffer, 0, read);
+                        await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                    }
+                }
+
+                var type = Types.FirstOrDefault(t => headLength >= t.Magic.Length && head.AsSpan(0, t.Magic.Length).SequenceEqual(t.Magic)).ContentType;
+                if (size > MaxBytes || size == 0 || type is null)
+                {
+                    return size > MaxBytes ? TooLarge()
+                        : new Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported file", "Evidence is a JPEG or PNG photo or a PDF.");
+                }
+
+                var evidence = new EvidenceFile
+                {
+                    CaseId = @case.Id,
+                    LedgerItemId = item.Id,
+                    FileName = fileName.Trim(),
+                    ContentType = type,
+                    Size = size,
+                    StoredName = storedName,
+                    Sha256 = Convert.ToHexStringLower(sha.GetHashAndReset()),
+                    UploadedByName = actor.DisplayName,
+                    UploadedAt = clock.GetUtcNow(),
+                };
+                store.Db.Add(evidence);
+                transitions.Record(@case, new Actor(actor.Id, actor.DisplayName, actor.UserName), "ledger", "evidence", $"#{item.Id} 上传证明材料：{evidence.FileName}");
+                await store.SaveAsync(cancellationToken);
+                saved = true;
+                return evidence;
+            }
+            finally
+            {
+                if (!saved)
+                {
+                    File.Delete(path);
+                }
+            }
         }
 
         private static Problem TooLarge() => new(StatusCodes.Status413PayloadTooLarge, "Too large", $"Evidence files are at most {MaxBytes / 1024 / 1024} MB.");

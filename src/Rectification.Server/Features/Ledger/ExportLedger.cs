@@ -58,10 +58,11 @@ public static class ExportLedger
                     ["逾期"] = summary.Where(s => s.TownshipId == t).Sum(s => s.Overdue),
                 }).ToList(),
             };
+            var sheetNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "汇总" };
             foreach (var township in townships)
             {
                 // Enumerated while the file is written: one township's rows at a time, straight from the database.
-                sheets[SheetName(names[township])] = Rows(items.Where(i => i.TownshipId == township).Include(i => i.Situations).OrderBy(i => i.Deadline).ThenBy(i => i.Id),
+                sheets[UniqueSheetName(names[township], township, sheetNames)] = Rows(items.Where(i => i.TownshipId == township).Include(i => i.Situations).OrderBy(i => i.Deadline).ThenBy(i => i.Id),
                     cases, names, outcomes, accountability);
             }
 
@@ -115,9 +116,20 @@ public static class ExportLedger
         }
 
         // Excel reads a cell starting with = + - @ as a formula: what people typed must stay text.
-        private static string? Safe(string? text) => text is { Length: > 0 } && text[0] is '=' or '+' or '-' or '@' ? "'" + text : text;
+        private static string? Safe(string? text) => text is { Length: > 0 } && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + text : text;
 
-        // Sheet names: at most 31 characters, none of : \ / ? * [ ].
-        private static string SheetName(string name) => new string(name.Where(c => c is not (':' or '\\' or '/' or '?' or '*' or '[' or ']')).Take(31).ToArray());
+        // Sheet names: at most 31 characters, none of : \ / ? * [ ], unique in the workbook (two counties may each have a 城关镇).
+        private static string UniqueSheetName(string name, int id, HashSet<string> taken)
+        {
+            var clean = new string(name.Where(c => c is not (':' or '\\' or '/' or '?' or '*' or '[' or ']') && !char.IsControl(c)).Take(24).ToArray());
+            var candidate = clean.Length == 0 ? $"乡镇{id}" : clean;
+            if (!taken.Add(candidate))
+            {
+                candidate = $"{clean}（{id}）";
+                taken.Add(candidate);
+            }
+
+            return candidate;
+        }
     }
 }

@@ -83,12 +83,17 @@ public static class ListLedger
             LedgerStatus? status = null;
             if (query.Status is not null)
             {
-                if (!Enum.TryParse<LedgerStatus>(query.Status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+                status = query.Status.ToLowerInvariant() switch
+                {
+                    "open" => LedgerStatus.Open,
+                    "reported" => LedgerStatus.Reported,
+                    "closed" => LedgerStatus.Closed,
+                    _ => null,
+                };
+                if (status is null)
                 {
                     return Problem.Invalid("status", "One of open, reported, closed.");
                 }
-
-                status = parsed;
             }
 
             if (query.Sort is not (null or "deadline" or "-deadline" or "id" or "-id"))
