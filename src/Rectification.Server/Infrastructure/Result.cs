@@ -20,6 +20,15 @@ public sealed record Problem(
     public static Problem Invalid(string field, string message) =>
         Validation(new Dictionary<string, string[]> { [field] = [message] });
 
+    /// <summary>Adds an error for <paramref name="field"/> unless it holds text of at most <paramref name="max"/> characters.</summary>
+    public static void RequireText(Dictionary<string, string[]> errors, string field, string? value, int max)
+    {
+        if (string.IsNullOrWhiteSpace(value) || value.Trim().Length > max)
+        {
+            errors[field] = [$"Required, at most {max} characters."];
+        }
+    }
+
     public static Problem Validation(IReadOnlyDictionary<string, string[]> errors) =>
         new(StatusCodes.Status400BadRequest, "The request is invalid", string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}")), errors);
 }

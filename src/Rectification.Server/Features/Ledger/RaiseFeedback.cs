@@ -59,10 +59,10 @@ public static class RaiseFeedback
                     continue;
                 }
 
-                Text(errors, $"{path}.problem", p.Problem, 1000);
-                Text(errors, $"{path}.measure", p.Measure, 1000);
-                Text(errors, $"{path}.townshipResponsible", p.TownshipResponsible, 100);
-                Text(errors, $"{path}.villageResponsible", p.VillageResponsible, 100);
+                Problem.RequireText(errors, $"{path}.problem", p.Problem, 1000);
+                Problem.RequireText(errors, $"{path}.measure", p.Measure, 1000);
+                Problem.RequireText(errors, $"{path}.townshipResponsible", p.TownshipResponsible, 100);
+                Problem.RequireText(errors, $"{path}.villageResponsible", p.VillageResponsible, 100);
                 if (!DateOnly.TryParseExact(p.Deadline, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var deadline))
                 {
                     errors[$"{path}.deadline"] = ["Required: a date as yyyy-MM-dd."];
@@ -109,14 +109,6 @@ public static class RaiseFeedback
                 $"反馈单：{(string.IsNullOrWhiteSpace(request.Visit) ? "" : request.Visit.Trim() + "，")}{items.Count} 个问题");
             await store.SaveAsync(cancellationToken);
             return items;
-        }
-
-        private static void Text(Dictionary<string, string[]> errors, string field, string? value, int max)
-        {
-            if (string.IsNullOrWhiteSpace(value) || value.Trim().Length > max)
-            {
-                errors[field] = [$"Required, at most {max} characters."];
-            }
         }
     }
 }

@@ -125,7 +125,7 @@ public static class SavePlan
                     continue;
                 }
 
-                Text(errors, $"{path}.description", p.Description, 1000);
+                Problem.RequireText(errors, $"{path}.description", p.Description, 1000);
                 if (p.Situations is not { Count: > 0 })
                 {
                     errors[$"{path}.situations"] = ["Tie the problem to at least one situation of the case."];
@@ -157,10 +157,10 @@ public static class SavePlan
                         continue;
                     }
 
-                    Text(errors, $"{mp}.measure", m.Measure, 1000);
-                    Text(errors, $"{mp}.target", m.Target, 500);
-                    Text(errors, $"{mp}.townshipResponsible", m.TownshipResponsible, 100);
-                    Text(errors, $"{mp}.villageResponsible", m.VillageResponsible, 100);
+                    Problem.RequireText(errors, $"{mp}.measure", m.Measure, 1000);
+                    Problem.RequireText(errors, $"{mp}.target", m.Target, 500);
+                    Problem.RequireText(errors, $"{mp}.townshipResponsible", m.TownshipResponsible, 100);
+                    Problem.RequireText(errors, $"{mp}.villageResponsible", m.VillageResponsible, 100);
                     if (!DateOnly.TryParseExact(m.Deadline, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
                     {
                         errors[$"{mp}.deadline"] = ["Required: a date as yyyy-MM-dd."];
@@ -169,14 +169,6 @@ public static class SavePlan
             }
 
             return errors;
-        }
-
-        private static void Text(Dictionary<string, string[]> errors, string field, string? value, int max)
-        {
-            if (string.IsNullOrWhiteSpace(value) || value.Trim().Length > max)
-            {
-                errors[field] = [$"Required, at most {max} characters."];
-            }
         }
     }
 
