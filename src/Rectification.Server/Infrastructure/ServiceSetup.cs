@@ -17,7 +17,7 @@ public static class ServiceSetup
         var storage = builder.Storage();
         services.AddDbContext<AppDbContext>(o => o.UseSqlite(storage.ConnectionString));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton<IWorkingCalendar>(WeekdayCalendar.Instance);
+        services.AddSingleton<IWorkingCalendar>(sp => LoadCalendar(builder.Configuration["Calendar:Directory"], sp.GetRequiredService<ILoggerFactory>().CreateLogger("Calendar")));
         services.AddSingleton(builder.Configuration.GetSection(DemoOptions.Section).Get<DemoOptions>() ?? new DemoOptions());
         services.AddScoped<DemoSeeder>();
         services.AddHostedService<StartupInitializer>();
@@ -33,6 +33,24 @@ public static class ServiceSetup
         });
         services.AddOpenApi();
         return builder;
+    }
+
+    /// <summary>The official calendar from <c>config/calendar/*.yaml</c> (Calendar:Directory), one file per published year.</summary>
+    private static ChineseWorkingCalendar LoadCalendar(string? configured, Microsoft.Extensions.Logging.ILogger logger)
+    {
+        var directory = Path.GetFullPath(configured ?? "config/calendar", HostingSetup.AppDirectory);
+        var years = Directory.Exists(directory)
+            ? Directory.GetFiles(directory, "*.yaml").Order(StringComparer.Ordinal).Select(f => CalendarYear.Parse(f, File.ReadAllText(f))).ToList()
+            : [];
+        var duplicate = years.GroupBy(y => y.Year).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new FormatException($"{directory}: the year {duplicate.Key} is in more than one file.");
+        }
+
+        logger.LogInformation("Working calendar loaded for {Years}", years.Select(y => y.Year).Order());
+        return new ChineseWorkingCalendar(years, year =>
+            logger.LogWarning("No official calendar for {Year} in {Directory}: deadlines in it count plain weekdays", year, directory));
     }
 
     public static WebApplication UsePlatform(this WebApplication app)
