@@ -1,5 +1,6 @@
 using Rectification.Server.Features.Acceptance;
 using Rectification.Server.Features.Accountability;
+using Rectification.Server.Features.Alerts;
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Cases;
 using Rectification.Server.Features.Health;
@@ -23,7 +24,8 @@ builder.Services
     .AddCases()
     .AddLedger()
     .AddAcceptance(builder.Configuration)
-    .AddImport();
+    .AddImport()
+    .AddAlerts(builder.Configuration);
 
 var app = builder.Build();
 app.UsePlatform();
@@ -37,7 +39,8 @@ app.MapHealthEndpoints()
     .MapLedgerEndpoints()
     .MapAcceptanceEndpoints()
     .MapImportEndpoints()
-    .MapAccountabilityEndpoints();
+    .MapAccountabilityEndpoints()
+    .MapAlertEndpoints();
 app.Run();
 
 /// <summary>The service's entry point; public so the integration tests can host it.</summary>

@@ -77,18 +77,24 @@ public sealed partial record DurationExpression(int Amount, DurationUnit Unit)
     }
 
     /// <summary>The Nth working day after <paramref name="start"/>; the start day itself does not count.</summary>
-    public static DateOnly AddWorkingDays(DateOnly start, int count, IWorkingCalendar calendar)
+    public static DateOnly AddWorkingDays(DateOnly start, int count, IWorkingCalendar calendar) => StepWorkingDays(start, count, 1, calendar);
+
+    /// <summary>The Nth working day before <paramref name="end"/>; the end day itself does not count.</summary>
+    public static DateOnly SubtractWorkingDays(DateOnly end, int count, IWorkingCalendar calendar) => StepWorkingDays(end, count, -1, calendar);
+
+    private static DateOnly StepWorkingDays(DateOnly from, int count, int step, IWorkingCalendar calendar)
     {
-        var day = start;
+        var day = from;
         var counted = 0;
-        var limit = start.AddYears(count / 200 + 2);
+        var steps = 0;
+        var limit = (366 * ((count / 200) + 2)) + 1;
         while (counted < count)
         {
-            day = day.AddDays(1);
-            if (day > limit)
+            day = day.AddDays(step);
+            if (++steps > limit)
             {
                 // No calendar has so few working days; a broken one must not hang the service.
-                throw new InvalidOperationException($"The working calendar has fewer than {count} working days between {start} and {limit}.");
+                throw new InvalidOperationException($"The working calendar has fewer than {count} working days within {limit} days of {from}.");
             }
 
             if (calendar.IsWorkingDay(day))

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Rectification.Server.Features.Acceptance;
 using Rectification.Server.Features.Accountability;
+using Rectification.Server.Features.Alerts;
 using Rectification.Server.Features.Audit;
 using Rectification.Server.Features.Cases;
 using Rectification.Server.Features.Ledger;
@@ -276,5 +277,27 @@ internal sealed class AccountabilityActionConfiguration : IEntityTypeConfigurati
         b.HasIndex(a => a.CaseId);
         b.HasIndex(a => new { a.CountyId, a.RecordedAt });
         b.HasOne<Case>().WithMany().HasForeignKey(a => a.CaseId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class AlertConfiguration : IEntityTypeConfiguration<Alert>
+{
+    public void Configure(EntityTypeBuilder<Alert> b)
+    {
+        b.Property(a => a.TargetRole).HasMaxLength(32);
+        b.Property(a => a.Message).HasMaxLength(1000);
+        b.Property(a => a.DedupKey).HasMaxLength(128);
+        b.HasIndex(a => a.DedupKey).IsUnique();
+        b.HasIndex(a => new { a.TargetOrgUnitId, a.TargetRole, a.Id });
+        b.HasIndex(a => a.CaseId);
+    }
+}
+
+internal sealed class AlertAcknowledgementConfiguration : IEntityTypeConfiguration<AlertAcknowledgement>
+{
+    public void Configure(EntityTypeBuilder<AlertAcknowledgement> b)
+    {
+        b.HasKey(a => new { a.AlertId, a.UserId });
+        b.HasOne<Alert>().WithMany().HasForeignKey(a => a.AlertId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -1,0 +1,124 @@
+using Microsoft.EntityFrameworkCore;
+using Rectification.Server.Data;
+using Rectification.Server.Features.Ledger;
+using Rectification.Server.Features.Workflows;
+using Rectification.Workflow;
+using Rectification.Workflow.Time;
+
+namespace Rectification.Server.Features.Alerts;
+
+/// <summary>Raises every reminder, overdue alert and escalation that has fallen due for open deadlines (case stages and
+/// ledger items). Due times are computed from the deadlines in our tables each sweep, and each alert has a unique
+/// key, so a missed sweep raises the alert later (marked late) and a repeated one raises nothing twice.</summary>
+public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock, IWorkingCalendar calendar, AlertOptions options, ILogger<RaiseAlerts> logger)
+{
+    private sealed record Subject(string Key, int CaseId, int? ItemId, string What, DateTimeOffset Deadline, int Township, int County, int City);
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        using var scope = scopes.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        var flows = scope.ServiceProvider.GetRequiredService<FlowCatalog>();
+        var now = clock.GetUtcNow();
+        // Nothing can be due for a deadline further away than the earliest reminder; the margin covers holidays.
+        var horizon = now + TimeSpan.FromDays((options.RemindWorkingDaysBefore.DefaultIfEmpty(0).Max() * 2) + 14);
+
+        var stages = await db.Cases.AsNoTracking()
+            .Where(c => c.EndedAt == null && c.StageDeadline != null && c.StageDeadline <= horizon)
+            .Select(c => new { c.Id, c.Stage, c.StageVisit, c.StageDeadline, c.FlowVersionId, c.TownshipId, c.CountyId, c.CityId, c.VillageId })
+            .ToListAsync(cancellationToken);
+        var items = await db.LedgerItems.AsNoTracking()
+            .Where(i => i.Status != LedgerStatus.Closed && i.Deadline <= horizon && db.Cases.Any(c => c.Id == i.CaseId && c.EndedAt == null))
+            .Join(db.Cases, i => i.CaseId, c => c.Id, (i, c) => new { i.Id, i.CaseId, i.Measure, i.Deadline, c.TownshipId, c.CountyId, c.CityId, c.VillageId })
+            .ToListAsync(cancellationToken);
+        var villageIds = stages.Select(s => s.VillageId).Concat(items.Select(i => i.VillageId)).Distinct().ToList();
+        var villages = await db.OrgUnits.AsNoTracking().Where(o => villageIds.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.Name, cancellationToken);
+
+        var subjects = stages.Select(s => new Subject($"case:{s.Id}:visit:{s.StageVisit}", s.Id, null,
+                $"{villages[s.VillageId]}「{flows.Find(s.FlowVersionId)?.Definition.FindStage(s.Stage)?.Name ?? s.Stage}」阶段", s.StageDeadline!.Value,
+                s.TownshipId, s.CountyId, s.CityId))
+            .Concat(items.Select(i => new Subject($"item:{i.Id}", i.CaseId, i.Id, $"{villages[i.VillageId]}台账事项 #{i.Id}「{i.Measure}」", i.Deadline,
+                i.TownshipId, i.CountyId, i.CityId)))
+            .ToList();
+        var due = subjects.SelectMany(s => DueAlerts(s, now)).ToList();
+        if (due.Count == 0)
+        {
+            return 0;
+        }
+
+        var keys = due.Select(a => a.DedupKey).ToList();
+        var existing = (await db.Set<Alert>().Where(a => keys.Contains(a.DedupKey)).Select(a => a.DedupKey).ToListAsync(cancellationToken)).ToHashSet();
+        var fresh = due.Where(a => !existing.Contains(a.DedupKey)).ToList();
+        foreach (var alert in fresh)
+        {
+            db.Add(alert);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateException)
+            {
+                // Raised meanwhile by another node: the unique key kept it to once.
+                db.ChangeTracker.Clear();
+            }
+        }
+
+        if (fresh.Count > 0)
+        {
+            logger.LogInformation("Raised {Count} alerts ({Late} late)", fresh.Count, fresh.Count(a => a.Late));
+        }
+
+        return fresh.Count;
+    }
+
+    private IEnumerable<Alert> DueAlerts(Subject subject, DateTimeOffset now)
+    {
+        var deadlineDay = ShanghaiTime.DateOf(subject.Deadline);
+        var dueAt = subject.Deadline;
+        foreach (var days in options.RemindWorkingDaysBefore.Distinct())
+        {
+            var fireAt = StartOfDay(DurationExpression.SubtractWorkingDays(deadlineDay, days, calendar));
+            if (fireAt <= now && now <= dueAt)
+            {
+                yield return Make(subject, AlertKind.Reminder, days, fireAt, now, Roles.TownshipSecretary, subject.Township,
+                    $"【到期提醒】{subject.What}将于 {ShanghaiTime.ToLocal(dueAt):yyyy-MM-dd} 到期，还有 {days} 个工作日。");
+            }
+        }
+
+        if (now > dueAt)
+        {
+            yield return Make(subject, AlertKind.Overdue, 0, dueAt, now, Roles.TownshipSecretary, subject.Township,
+                $"【逾期】{subject.What}已于 {ShanghaiTime.ToLocal(dueAt):yyyy-MM-dd} 到期未完成。");
+        }
+
+        for (var level = 1; level <= options.Escalations.Count; level++)
+        {
+            var step = options.Escalations[level - 1];
+            var fireAt = ShanghaiTime.EndOfDay(DurationExpression.AddWorkingDays(deadlineDay, step.AfterWorkingDays, calendar));
+            if (now > fireAt)
+            {
+                var (role, unit) = step.To == "city" ? ("*", subject.City) : (Roles.CountyAdmin, subject.County);
+                yield return Make(subject, AlertKind.Escalation, level, fireAt, now, role, unit,
+                    $"【逾期上报】{subject.What}已逾期超过 {step.AfterWorkingDays} 个工作日（{ShanghaiTime.ToLocal(dueAt):yyyy-MM-dd} 到期）。");
+            }
+        }
+    }
+
+    private Alert Make(Subject subject, AlertKind kind, int level, DateTimeOffset fireAt, DateTimeOffset now, string role, int unit, string message) => new()
+    {
+        CaseId = subject.CaseId,
+        LedgerItemId = subject.ItemId,
+        Kind = kind,
+        Level = level,
+        DueAt = subject.Deadline,
+        FireAt = fireAt,
+        RaisedAt = now,
+        Late = now - fireAt > options.LateAfter,
+        TargetRole = role,
+        TargetOrgUnitId = unit,
+        Message = message,
+        DedupKey = $"{subject.Key}:{subject.Deadline.UtcTicks}:{kind}:{level}",
+    };
+
+    private static DateTimeOffset StartOfDay(DateOnly day) => ShanghaiTime.EndOfDay(day.AddDays(-1)).AddSeconds(1);
+}
