@@ -305,6 +305,9 @@ namespace Rectification.Server.Data.Migrations
                     b.Property<int>("StageVisit")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("SuspendedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("TimesListed")
                         .HasColumnType("INTEGER");
 
@@ -545,6 +548,12 @@ namespace Rectification.Server.Data.Migrations
                     b.Property<long>("Deadline")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("ExtensionCount")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ExtensionReason")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Measure")
                         .IsRequired()
                         .HasMaxLength(1000)
@@ -571,6 +580,9 @@ namespace Rectification.Server.Data.Migrations
 
                     b.Property<string>("ReportedByName")
                         .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateOnly?>("RequestedDeadline")
                         .HasColumnType("TEXT");
 
                     b.Property<string>("Source")

@@ -24,11 +24,11 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
         var horizon = now + TimeSpan.FromDays((options.RemindWorkingDaysBefore.DefaultIfEmpty(0).Max() * 2) + 14);
 
         var stages = await db.Cases.AsNoTracking()
-            .Where(c => c.EndedAt == null && c.StageDeadline != null && c.StageDeadline <= horizon)
+            .Where(c => c.EndedAt == null && c.SuspendedAt == null && c.StageDeadline != null && c.StageDeadline <= horizon)
             .Select(c => new { c.Id, c.Stage, c.StageVisit, c.StageDeadline, c.FlowVersionId, c.TownshipId, c.CountyId, c.CityId, c.VillageId })
             .ToListAsync(cancellationToken);
         var items = await db.LedgerItems.AsNoTracking()
-            .Where(i => i.Status != LedgerStatus.Closed && i.Deadline <= horizon && db.Cases.Any(c => c.Id == i.CaseId && c.EndedAt == null))
+            .Where(i => i.Status != LedgerStatus.Closed && i.Deadline <= horizon && db.Cases.Any(c => c.Id == i.CaseId && c.EndedAt == null && c.SuspendedAt == null))
             .Join(db.Cases, i => i.CaseId, c => c.Id, (i, c) => new { i.Id, i.CaseId, i.Measure, i.Deadline, c.TownshipId, c.CountyId, c.CityId, c.VillageId })
             .ToListAsync(cancellationToken);
         var villageIds = stages.Select(s => s.VillageId).Concat(items.Select(i => i.VillageId)).Distinct().ToList();

@@ -57,6 +57,9 @@ public sealed class Case
 
     public DateTimeOffset? EndedAt { get; set; }
 
+    /// <summary>Set while the county has suspended the case (e.g. during a village election): its clocks stop.</summary>
+    public DateTimeOffset? SuspendedAt { get; set; }
+
     public List<CaseSituation> Situations { get; set; } = [];
 
     public List<CaseField> Fields { get; set; } = [];

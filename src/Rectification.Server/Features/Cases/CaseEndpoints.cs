@@ -15,7 +15,8 @@ public static class CaseEndpoints
         .AddScoped<ListCases.Handler>()
         .AddScoped<TakeAction.Handler>()
         .AddScoped<SignChecklistItem.Handler>()
-        .AddScoped<GetHistory.Handler>();
+        .AddScoped<GetHistory.Handler>()
+        .AddScoped<SuspendCase.Handler>();
 
     public static IEndpointRouteBuilder MapCaseEndpoints(this IEndpointRouteBuilder app)
     {
@@ -96,6 +97,19 @@ public static class CaseEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status428PreconditionRequired);
 
+        group.MapPost("/{id:int}/suspend", (int id, HttpContext http, SuspendCase.Handler handler, CaseViews views, CancellationToken ct,
+                SuspendCase.Request? request = null) =>
+                Suspension(http, views, id, (user, expected) => handler.SuspendAsync(user, id, expected, request ?? new(null), ct), ct))
+            .WithSummary("Suspend a case (county admin), e.g. during a village election: its clocks stop. Requires If-Match and a reason.")
+            .Produces<CaseDetail>()
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{id:int}/resume", (int id, HttpContext http, SuspendCase.Handler handler, CaseViews views, CancellationToken ct,
+                SuspendCase.Request? request = null) =>
+                Suspension(http, views, id, (user, expected) => handler.ResumeAsync(user, id, expected, request ?? new(null), ct), ct))
+            .WithSummary("Resume a suspended case (county admin): its deadlines move on by the working days it was suspended. Requires If-Match.")
+            .Produces<CaseDetail>()
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
         group.MapGet("/{id:int}/history", async (int id, HttpContext http, GetHistory.Handler handler, CancellationToken ct) =>
                 (await handler.HandleAsync(http.GetCurrentUser(), id, ct)).ToHttp(entries => TypedResults.Ok(entries)))
             .WithSummary("The case's history, oldest first.")
@@ -103,6 +117,20 @@ public static class CaseEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         return app;
+    }
+
+    private static async Task<IResult> Suspension(HttpContext http, CaseViews views, int id, Func<CurrentUser, int?, Task<Result<Case>>> change,
+        CancellationToken ct)
+    {
+        var expected = Preconditions.ExpectedVersion(http.Request);
+        if (!expected.Succeeded)
+        {
+            return expected.Problem.ToProblemResult();
+        }
+
+        var user = http.GetCurrentUser();
+        var result = await change(user, expected.Value);
+        return result.Succeeded ? await Detail(http, views, user, result.Value, ct) : result.Problem.ToProblemResult();
     }
 
     private static async Task<IResult> Detail(HttpContext http, CaseViews views, CurrentUser user, Case @case, CancellationToken ct, bool created = false)

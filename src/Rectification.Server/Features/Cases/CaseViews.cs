@@ -44,7 +44,8 @@ public sealed record CaseDetail(
     IReadOnlyList<ChecklistItemView> Checklist,
     IReadOnlyList<ActionView> Actions,
     DateTimeOffset CreatedAt,
-    DateTimeOffset? EndedAt);
+    DateTimeOffset? EndedAt,
+    DateTimeOffset? SuspendedAt);
 
 /// <summary>Builds the views of cases the API returns, in Asia/Shanghai time.</summary>
 public sealed class CaseViews(CaseStore store, FlowCatalog flows, SituationCatalog situations, Ledger.CaseLedger ledger)
@@ -114,6 +115,7 @@ public sealed class CaseViews(CaseStore store, FlowCatalog flows, SituationCatal
             checklist,
             actions,
             ShanghaiTime.ToLocal(@case.CreatedAt),
-            @case.EndedAt is { } ended ? ShanghaiTime.ToLocal(ended) : null);
+            @case.EndedAt is { } ended ? ShanghaiTime.ToLocal(ended) : null,
+            @case.SuspendedAt is { } suspended ? ShanghaiTime.ToLocal(suspended) : null);
     }
 }

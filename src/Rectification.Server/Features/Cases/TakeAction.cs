@@ -41,6 +41,11 @@ public static class TakeAction
                 return refused;
             }
 
+            if (@case.SuspendedAt is not null)
+            {
+                return Problem.Conflict("The case is suspended; the county resumes it first.");
+            }
+
             var state = CaseViews.StateOf(@case) with { Ledger = await ledger.FactsAsync(@case, cancellationToken) };
             var input = new ActionInput(request.Comment, request.Fields ?? []);
             switch (FlowEngine.Decide(flow, state, actionKey, actor.Roles, input))

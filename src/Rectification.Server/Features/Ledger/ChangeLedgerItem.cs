@@ -20,6 +20,10 @@ public static class ChangeLedgerItem
 
     public sealed record ReopenRequest(string? Reason);
 
+    public sealed record ExtensionRequest(string? Deadline, string? Reason);
+
+    public sealed record ExtensionDecision(bool? Approve, string? Comment);
+
     public sealed class Handler(CaseStore store, CaseTransitions transitions, TimeProvider clock)
     {
         public Task<Result<LedgerItem>> ReportAsync(CurrentUser actor, int itemId, ReportRequest request, CancellationToken cancellationToken) =>
@@ -79,6 +83,56 @@ public static class ChangeLedgerItem
                 return item.ReopenReason;
             }, cancellationToken);
 
+        /// <summary>The township side asks for a later deadline, with a reason; the county decides.</summary>
+        public Task<Result<LedgerItem>> RequestExtensionAsync(CurrentUser actor, int itemId, ExtensionRequest request, CancellationToken cancellationToken) =>
+            ChangeAsync(actor, itemId, [Roles.TownshipSecretary, Roles.FirstSecretary], LedgerStatus.Open, "request-extension", item =>
+            {
+                if (!DateOnly.TryParseExact(request.Deadline, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
+                        System.Globalization.DateTimeStyles.None, out var asked) || Workflow.Time.ShanghaiTime.EndOfDay(asked) <= item.Deadline)
+                {
+                    return Problem.Invalid("deadline", "A date (yyyy-MM-dd) after the current deadline.");
+                }
+
+                if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > 2000)
+                {
+                    return Problem.Invalid("reason", "Say why more time is needed (at most 2000 characters).");
+                }
+
+                item.RequestedDeadline = asked;
+                item.ExtensionReason = request.Reason.Trim();
+                return $"申请延期至 {asked:yyyy-MM-dd}：{item.ExtensionReason}";
+            }, cancellationToken);
+
+        /// <summary>The county approves (the deadline moves and the count of extensions grows) or refuses a request.</summary>
+        public Task<Result<LedgerItem>> DecideExtensionAsync(CurrentUser actor, int itemId, ExtensionDecision decision, CancellationToken cancellationToken) =>
+            ChangeAsync(actor, itemId, [Roles.CountyAdmin], null, "decide-extension", item =>
+            {
+                if (item.RequestedDeadline is not { } asked)
+                {
+                    return Problem.Conflict($"Ledger item {item.Id} has no pending extension request.");
+                }
+
+                if (decision.Approve is not { } approve)
+                {
+                    return Problem.Invalid("approve", "true to grant the extension, false to refuse it.");
+                }
+
+                if (decision.Comment is { Length: > 2000 })
+                {
+                    return Problem.Invalid("comment", "At most 2000 characters.");
+                }
+
+                var before = item.Deadline;
+                if (approve)
+                {
+                    item.Deadline = Workflow.Time.ShanghaiTime.EndOfDay(asked);
+                    item.ExtensionCount++;
+                }
+
+                item.RequestedDeadline = null;
+                return $"{(approve ? "同意延期" : "不同意延期")}：{Workflow.Time.ShanghaiTime.DateOf(before):yyyy-MM-dd} → {asked:yyyy-MM-dd}{(string.IsNullOrWhiteSpace(decision.Comment) ? "" : "，" + decision.Comment.Trim())}";
+            }, cancellationToken);
+
         private async Task<Result<LedgerItem>> ChangeAsync(CurrentUser actor, int itemId, string[] roles, LedgerStatus? from, string action,
             Func<LedgerItem, Result<string>> change, CancellationToken cancellationToken)
         {
@@ -94,14 +148,22 @@ public static class ChangeLedgerItem
 
             if (actor.IsReadOnly || !roles.Any(actor.Has))
             {
-                return Problem.Forbidden(action == "report"
-                    ? "Only the township side (township secretary, first secretary) reports an item done."
-                    : "Only inspectors tick items off or reopen them.");
+                return Problem.Forbidden(action switch
+                {
+                    "report" or "request-extension" => "Only the township side (township secretary, first secretary) reports an item done or asks for more time.",
+                    "decide-extension" => "Extensions are granted by the county organisation department.",
+                    _ => "Only inspectors tick items off or reopen them.",
+                });
             }
 
             if (@case.EndedAt is not null)
             {
                 return Problem.Conflict("The case is closed; its ledger is kept as it was.");
+            }
+
+            if (action == "decide-extension" && item.Status == LedgerStatus.Closed)
+            {
+                return Problem.Conflict($"Ledger item {item.Id} is closed.");
             }
 
             if (from is { } expected && item.Status != expected)

@@ -107,6 +107,18 @@ public static class LedgerEndpoints
             .Produces<LedgerItemView>()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict);
+        ledger.MapPost("/{item:int}/extensions", async (int item, ChangeLedgerItem.ExtensionRequest request, HttpContext http,
+                ChangeLedgerItem.Handler handler, AppDbContext db, TimeProvider clock, CancellationToken ct) =>
+                await View(await handler.RequestExtensionAsync(http.GetCurrentUser(), item, request, ct), db, clock, ct))
+            .WithSummary("The township side asks for a later deadline {deadline, reason}.")
+            .Produces<LedgerItemView>()
+            .ProducesValidationProblem();
+        ledger.MapPost("/{item:int}/extensions/decision", async (int item, ChangeLedgerItem.ExtensionDecision request, HttpContext http,
+                ChangeLedgerItem.Handler handler, AppDbContext db, TimeProvider clock, CancellationToken ct) =>
+                await View(await handler.DecideExtensionAsync(http.GetCurrentUser(), item, request, ct), db, clock, ct))
+            .WithSummary("The county grants or refuses the pending extension {approve, comment}; a grant moves the deadline and counts.")
+            .Produces<LedgerItemView>()
+            .ProducesValidationProblem();
         ledger.MapPost("/{item:int}/reopen", async (int item, ChangeLedgerItem.ReopenRequest request, HttpContext http, ChangeLedgerItem.Handler handler,
                 AppDbContext db, TimeProvider clock, CancellationToken ct) =>
                 await View(await handler.ReopenAsync(http.GetCurrentUser(), item, request, ct), db, clock, ct))

@@ -126,6 +126,14 @@ public sealed class LedgerItem
 
     public int ReopenCount { get; set; }
 
+    /// <summary>Extensions the county granted; the deadline above is the current one.</summary>
+    public int ExtensionCount { get; set; }
+
+    /// <summary>A pending extension request: the deadline asked for, and why.</summary>
+    public DateOnly? RequestedDeadline { get; set; }
+
+    public string? ExtensionReason { get; set; }
+
     public string? ReopenReason { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }

@@ -29,6 +29,8 @@ public sealed record LedgerItemView(
     string? VerificationMethod,
     int ReopenCount,
     string? ReopenReason,
+    int ExtensionCount,
+    DateOnly? RequestedDeadline,
     IReadOnlyList<string> Situations);
 
 /// <summary>The ledger (台账) of the caller's area: filtered, sorted and paged.</summary>
@@ -173,5 +175,7 @@ public static class ListLedger
         i.VerificationMethod,
         i.ReopenCount,
         i.ReopenReason,
+        i.ExtensionCount,
+        i.RequestedDeadline,
         i.Situations.Select(x => x.Code).Order(StringComparer.Ordinal).ToList());
 }

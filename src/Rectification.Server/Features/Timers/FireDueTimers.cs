@@ -75,6 +75,12 @@ public sealed class FireDueTimers(IServiceScopeFactory scopes, TimeProvider cloc
             .SingleAsync(c => c.Id == timer.CaseId, cancellationToken);
         var flow = services.GetRequiredService<FlowCatalog>().Get(@case.FlowVersionId).Definition;
         var definition = flow.FindStage(timer.Stage)?.Timers.FirstOrDefault(t => t.Key == timer.TimerKey);
+        if (@case.SuspendedAt is not null)
+        {
+            // Its clocks stop: resuming moves the timer on by the time suspended.
+            return false;
+        }
+
         if (@case.StageVisit != timer.StageVisit || @case.Stage != timer.Stage || definition is null)
         {
             timer.CancelledAt = now;
