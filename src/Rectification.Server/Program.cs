@@ -1,5 +1,6 @@
 using Rectification.Server.Features.Acceptance;
 using Rectification.Server.Features.Accountability;
+using Rectification.Server.Features.Admin;
 using Rectification.Server.Features.Alerts;
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Cases;
@@ -40,7 +41,8 @@ app.MapHealthEndpoints()
     .MapAcceptanceEndpoints()
     .MapImportEndpoints()
     .MapAccountabilityEndpoints()
-    .MapAlertEndpoints();
+    .MapAlertEndpoints()
+    .MapSimulatedClockEndpoints();
 app.Run();
 
 /// <summary>The service's entry point; public so the integration tests can host it.</summary>

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Rectification.Server.Data;
+using Rectification.Server.Features.Admin;
 using Rectification.Server.Features.Demo;
 using Rectification.Workflow.Time;
 using Serilog;
@@ -17,6 +18,7 @@ public static class ServiceSetup
         var storage = builder.Storage();
         services.AddDbContext<AppDbContext>(o => o.UseSqlite(storage.ConnectionString));
         services.AddSingleton(TimeProvider.System);
+        services.AddSimulatedClock(builder.Configuration);
         services.AddSingleton<IWorkingCalendar>(sp => LoadCalendar(builder.Configuration["Calendar:Directory"], sp.GetRequiredService<ILoggerFactory>().CreateLogger("Calendar")));
         services.AddSingleton(builder.Configuration.GetSection(DemoOptions.Section).Get<DemoOptions>() ?? new DemoOptions());
         services.AddScoped<DemoSeeder>();

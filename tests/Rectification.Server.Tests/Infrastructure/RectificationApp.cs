@@ -40,6 +40,9 @@ public class RectificationApp : WebApplicationFactory<Program>
 
     public string DatabaseFile => Path.Combine(DataDirectory, "rectification.db");
 
+    /// <summary>Whether the service runs on <see cref="Clock"/>; a drill test runs it on its own simulated clock instead.</summary>
+    protected virtual bool UseFakeClock => true;
+
     /// <summary>Settings a test class adds or overrides (e.g. a folder of broken flow files).</summary>
     protected virtual IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
@@ -64,11 +67,14 @@ public class RectificationApp : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureServices(services =>
+        if (UseFakeClock)
         {
-            services.RemoveAll<TimeProvider>();
-            services.AddSingleton<TimeProvider>(Clock);
-        });
+            builder.ConfigureServices(services =>
+            {
+                services.RemoveAll<TimeProvider>();
+                services.AddSingleton<TimeProvider>(Clock);
+            });
+        }
     }
 
     /// <summary>A client signed in as one of the demo accounts (password Demo@2026).</summary>

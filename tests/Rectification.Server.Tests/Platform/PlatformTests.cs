@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Rectification.Server.Tests.Infrastructure;
@@ -35,6 +36,13 @@ public sealed class PlatformTests(RectificationApp app) : IClassFixture<Rectific
 
         Assert.NotEmpty(endpoints);
         Assert.All(endpoints, e => Assert.Contains(e, documented));
+    }
+
+    [Fact]
+    public async Task ClockAdvance_WhenNotSimulated_Returns404()
+    {
+        using var admin = await app.ClientForAsync("county-admin");
+        await (await admin.PostAsJsonAsync("/api/v1/admin/clock/advance", new { by = "P3D" })).ExpectAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]
