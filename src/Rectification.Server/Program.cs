@@ -4,6 +4,7 @@ using Rectification.Server.Features.Admin;
 using Rectification.Server.Features.Alerts;
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Cases;
+using Rectification.Server.Features.Dispatch;
 using Rectification.Server.Features.Health;
 using Rectification.Server.Features.Import;
 using Rectification.Server.Features.Ledger;
@@ -26,7 +27,8 @@ builder.Services
     .AddLedger()
     .AddAcceptance(builder.Configuration)
     .AddImport()
-    .AddAlerts(builder.Configuration);
+    .AddAlerts(builder.Configuration)
+    .AddDispatch(builder.Configuration);
 
 var app = builder.Build();
 app.UsePlatform();
@@ -42,7 +44,8 @@ app.MapHealthEndpoints()
     .MapImportEndpoints()
     .MapAccountabilityEndpoints()
     .MapAlertEndpoints()
-    .MapSimulatedClockEndpoints();
+    .MapSimulatedClockEndpoints()
+    .MapDispatchEndpoints();
 app.Run();
 
 /// <summary>The service's entry point; public so the integration tests can host it.</summary>

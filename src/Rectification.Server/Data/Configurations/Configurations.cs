@@ -5,6 +5,7 @@ using Rectification.Server.Features.Accountability;
 using Rectification.Server.Features.Alerts;
 using Rectification.Server.Features.Audit;
 using Rectification.Server.Features.Cases;
+using Rectification.Server.Features.Dispatch;
 using Rectification.Server.Features.Ledger;
 using Rectification.Server.Features.Orgs;
 using Rectification.Server.Features.Timers;
@@ -299,5 +300,14 @@ internal sealed class AlertAcknowledgementConfiguration : IEntityTypeConfigurati
     {
         b.HasKey(a => new { a.AlertId, a.UserId });
         b.HasOne<Alert>().WithMany().HasForeignKey(a => a.AlertId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class DispatchReportConfiguration : IEntityTypeConfiguration<DispatchReport>
+{
+    public void Configure(EntityTypeBuilder<DispatchReport> b)
+    {
+        b.HasIndex(d => new { d.CountyId, d.WeekOf }).IsUnique();
+        b.HasOne<OrgUnit>().WithMany().HasForeignKey(d => d.CountyId).OnDelete(DeleteBehavior.Restrict);
     }
 }

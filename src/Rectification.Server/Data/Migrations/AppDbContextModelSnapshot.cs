@@ -473,6 +473,33 @@ namespace Rectification.Server.Data.Migrations
                     b.ToTable("ChecklistSignatures");
                 });
 
+            modelBuilder.Entity("Rectification.Server.Features.Dispatch.DispatchReport", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Content")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CountyId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("GeneratedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateOnly>("WeekOf")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CountyId", "WeekOf")
+                        .IsUnique();
+
+                    b.ToTable("DispatchReport");
+                });
+
             modelBuilder.Entity("Rectification.Server.Features.Ledger.EvidenceFile", b =>
                 {
                     b.Property<int>("Id")
@@ -1071,6 +1098,15 @@ namespace Rectification.Server.Data.Migrations
                         .WithMany("Signatures")
                         .HasForeignKey("CaseId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Rectification.Server.Features.Dispatch.DispatchReport", b =>
+                {
+                    b.HasOne("Rectification.Server.Features.Orgs.OrgUnit", null)
+                        .WithMany()
+                        .HasForeignKey("CountyId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 
