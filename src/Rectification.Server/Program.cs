@@ -4,6 +4,7 @@ using Rectification.Server.Features.Admin;
 using Rectification.Server.Features.Alerts;
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Cases;
+using Rectification.Server.Features.Channels;
 using Rectification.Server.Features.Dispatch;
 using Rectification.Server.Features.Health;
 using Rectification.Server.Features.Import;
@@ -28,7 +29,8 @@ builder.Services
     .AddAcceptance(builder.Configuration)
     .AddImport()
     .AddAlerts(builder.Configuration)
-    .AddDispatch(builder.Configuration);
+    .AddDispatch(builder.Configuration)
+    .AddChannels(builder.Configuration);
 
 var app = builder.Build();
 app.UsePlatform();
@@ -45,7 +47,8 @@ app.MapHealthEndpoints()
     .MapAccountabilityEndpoints()
     .MapAlertEndpoints()
     .MapSimulatedClockEndpoints()
-    .MapDispatchEndpoints();
+    .MapDispatchEndpoints()
+    .MapChannelEndpoints();
 app.Run();
 
 /// <summary>The service's entry point; public so the integration tests can host it.</summary>

@@ -5,6 +5,7 @@ using Rectification.Server.Features.Accountability;
 using Rectification.Server.Features.Alerts;
 using Rectification.Server.Features.Audit;
 using Rectification.Server.Features.Cases;
+using Rectification.Server.Features.Channels;
 using Rectification.Server.Features.Dispatch;
 using Rectification.Server.Features.Ledger;
 using Rectification.Server.Features.Orgs;
@@ -309,5 +310,18 @@ internal sealed class DispatchReportConfiguration : IEntityTypeConfiguration<Dis
     {
         b.HasIndex(d => new { d.CountyId, d.WeekOf }).IsUnique();
         b.HasOne<OrgUnit>().WithMany().HasForeignKey(d => d.CountyId).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<OutboxMessage>
+{
+    public void Configure(EntityTypeBuilder<OutboxMessage> b)
+    {
+        b.Property(m => m.Channel).HasMaxLength(64);
+        b.Property(m => m.DedupKey).HasMaxLength(128);
+        b.Property(m => m.Title).HasMaxLength(200);
+        b.Property(m => m.LastError).HasMaxLength(500);
+        b.HasIndex(m => new { m.Channel, m.DedupKey }).IsUnique();
+        b.HasIndex(m => new { m.DeliveredAt, m.NextAttemptAt });
     }
 }

@@ -10,7 +10,8 @@ namespace Rectification.Server.Features.Alerts;
 /// <summary>Raises every reminder, overdue alert and escalation that has fallen due for open deadlines (case stages and
 /// ledger items). Due times are computed from the deadlines in our tables each sweep, and each alert has a unique
 /// key, so a missed sweep raises the alert later (marked late) and a repeated one raises nothing twice.</summary>
-public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock, IWorkingCalendar calendar, AlertOptions options, ILogger<RaiseAlerts> logger)
+public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock, IWorkingCalendar calendar, AlertOptions options, Channels.Outbox outbox,
+    ILogger<RaiseAlerts> logger)
 {
     private sealed record Subject(string Key, int CaseId, int? ItemId, string What, DateTimeOffset Deadline, int Township, int County, int City);
 
@@ -49,9 +50,30 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
         var keys = due.Select(a => a.DedupKey).ToList();
         var existing = (await db.Set<Alert>().Where(a => keys.Contains(a.DedupKey)).Select(a => a.DedupKey).ToListAsync(cancellationToken)).ToHashSet();
         var fresh = due.Where(a => !existing.Contains(a.DedupKey)).ToList();
+        var countyIds = subjects.Select(s => s.County).Distinct().ToList();
+        var countyCodes = await db.OrgUnits.AsNoTracking().Where(o => countyIds.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.Code, cancellationToken);
+        var countyOfCase = subjects.GroupBy(s => s.CaseId).ToDictionary(g => g.Key, g => g.First().County);
         foreach (var alert in fresh)
         {
             db.Add(alert);
+            // In the same save as the alert: a channel that is down gets it later, never loses it.
+            outbox.Enqueue(db, countyCodes[countyOfCase[alert.CaseId]], isDispatch: false, alert.DedupKey, alert.Kind switch
+            {
+                AlertKind.Reminder => "到期提醒",
+                AlertKind.Overdue => "逾期",
+                _ => "逾期上报",
+            }, alert.Message, new
+            {
+                alert.DedupKey,
+                kind = alert.Kind.ToString().ToLowerInvariant(),
+                alert.Level,
+                alert.CaseId,
+                itemId = alert.LedgerItemId,
+                dueAt = ShanghaiTime.ToLocal(alert.DueAt),
+                raisedAt = ShanghaiTime.ToLocal(alert.RaisedAt),
+                alert.Late,
+                alert.Message,
+            });
             try
             {
                 await db.SaveChangesAsync(cancellationToken);

@@ -56,7 +56,7 @@ public sealed record DispatchContent(
 
 /// <summary>Makes each county's weekly dispatch once its time has come (checked on every sweep, so a dispatch due while
 /// the service was down is made when it is back); one per county and week.</summary>
-public sealed class WeeklyDispatch(IServiceScopeFactory scopes, TimeProvider clock, DispatchOptions options, ILogger<WeeklyDispatch> logger)
+public sealed class WeeklyDispatch(IServiceScopeFactory scopes, TimeProvider clock, DispatchOptions options, Channels.Outbox outbox, ILogger<WeeklyDispatch> logger)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -81,6 +81,11 @@ public sealed class WeeklyDispatch(IServiceScopeFactory scopes, TimeProvider clo
         {
             var content = await BuildAsync(db, scope.ServiceProvider.GetRequiredService<FlowCatalog>(), county, at.AddDays(-7), at, cancellationToken);
             db.Add(new DispatchReport { CountyId = county, WeekOf = weekOf, GeneratedAt = now, Content = JsonSerializer.Serialize(content, Json) });
+            var code = await db.OrgUnits.Where(o => o.Id == county).Select(o => o.Code).SingleAsync(cancellationToken);
+            outbox.Enqueue(db, code, isDispatch: true, $"dispatch:{county}:{weekOf:yyyy-MM-dd}", $"{content.County}每周调度（{weekOf:yyyy-MM-dd}）",
+                $"本周销号 {content.ItemsClosed} 项，新增逾期 {content.NewlyOverdue.Count} 项，长期逾期 {content.LongOverdue.Count} 项，批准延期 {content.ExtensionsGranted} 次。\n"
+                + string.Join("\n", content.Townships.Select((t, i) => $"{i + 1}. {t.Township}：未销号 {t.OpenItems}，逾期 {t.OverdueItems}（{t.OverdueShare:P0}）")),
+                content);
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
