@@ -87,7 +87,7 @@ public abstract class AlertTestBase(RectificationApp app)
 {
     protected RectificationApp App { get; } = app;
 
-    protected async Task<(int Case, int Item)> RectifyingCaseWithItemDueAsync(HttpClient admin, HttpClient secretary, string village, string deadline)
+    public async Task<(int Case, int Item)> RectifyingCaseWithItemDueAsync(HttpClient admin, HttpClient secretary, string village, string deadline)
     {
         var id = (await admin.ProposeAsync(await App.OrgIdAsync(village), "3")).Id();
         await admin.ActOkAsync(id, "confirm");
@@ -115,7 +115,7 @@ public abstract class AlertTestBase(RectificationApp app)
         return (id, (await admin.LedgerItemsAsync(id)).Single());
     }
 
-    protected Task At(DateTimeOffset moment)
+    public Task At(DateTimeOffset moment)
     {
         if (moment > App.Clock.GetUtcNow())
         {
@@ -127,7 +127,7 @@ public abstract class AlertTestBase(RectificationApp app)
     }
 
     /// <summary>Asks the real Quartz scheduler to run the sweep job and waits until it has finished.</summary>
-    protected async Task SweepAsync()
+    public async Task SweepAsync()
     {
         var sweep = App.Services.GetRequiredService<FireDueTimers>();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -145,7 +145,7 @@ public abstract class AlertTestBase(RectificationApp app)
         }
     }
 
-    protected async Task<List<string>> ItemAlertsAsync(string user, int item)
+    public async Task<List<string>> ItemAlertsAsync(string user, int item)
     {
         using var client = await App.ClientForAsync(user);
         return (await InboxAsync(client, "pageSize=200"))
@@ -153,6 +153,6 @@ public abstract class AlertTestBase(RectificationApp app)
             .Select(a => $"{a.GetProperty("kind").GetString()}:{a.GetProperty("level").GetInt32()}").Order(StringComparer.Ordinal).ToList();
     }
 
-    protected static async Task<List<JsonElement>> InboxAsync(HttpClient client, string query) =>
+    public static async Task<List<JsonElement>> InboxAsync(HttpClient client, string query) =>
         (await (await client.GetAsync($"/api/v1/alerts?{query}")).ExpectAsync(HttpStatusCode.OK)).EnumerateArray().ToList();
 }
