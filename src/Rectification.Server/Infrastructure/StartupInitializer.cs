@@ -25,6 +25,7 @@ public sealed class StartupInitializer(IServiceScopeFactory scopes, FlowCatalog 
         // WAL lets readers go on while one request writes; it is a property of the file, so set once here.
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         await flows.LoadAsync(db, cancellationToken);
+        await scope.ServiceProvider.GetRequiredService<Features.Cases.RecomputeDeadlines>().RunAsync(cancellationToken);
         if (demo.Seed)
         {
             await scope.ServiceProvider.GetRequiredService<DemoSeeder>().SeedAsync(cancellationToken);

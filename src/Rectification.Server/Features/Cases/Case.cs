@@ -46,6 +46,9 @@ public sealed class Case
 
     public DateTimeOffset? StageDeadline { get; set; }
 
+    /// <summary>Working days suspensions added to this stage's deadline, so it can be recomputed when the calendar changes.</summary>
+    public int DeadlineShift { get; set; }
+
     /// <summary>Counts entries into stages, so checklist signatures and timers belong to one visit of a stage
     /// and a loop back (回炉) starts them afresh.</summary>
     public int StageVisit { get; set; }

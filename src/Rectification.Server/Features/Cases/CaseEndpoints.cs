@@ -16,7 +16,8 @@ public static class CaseEndpoints
         .AddScoped<TakeAction.Handler>()
         .AddScoped<SignChecklistItem.Handler>()
         .AddScoped<GetHistory.Handler>()
-        .AddScoped<SuspendCase.Handler>();
+        .AddScoped<SuspendCase.Handler>()
+        .AddScoped<RecomputeDeadlines>();
 
     public static IEndpointRouteBuilder MapCaseEndpoints(this IEndpointRouteBuilder app)
     {

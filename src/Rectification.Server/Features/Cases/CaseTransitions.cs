@@ -113,6 +113,7 @@ public sealed class CaseTransitions(TimeProvider clock, IWorkingCalendar calenda
         @case.StageVisit++;
         @case.StageEnteredAt = enteredAt;
         @case.StageDeadline = stage.Deadline?.DueFrom(enteredAt, calendar);
+        @case.DeadlineShift = 0;
         @case.OpenYear = stage.Terminal ? null : @case.Year;
         @case.EndedAt = stage.Terminal ? now : null;
         foreach (var timer in stage.Timers)

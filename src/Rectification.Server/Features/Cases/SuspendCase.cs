@@ -60,6 +60,7 @@ public static class SuspendCase
             if (@case.StageDeadline is { } deadline)
             {
                 @case.StageDeadline = Shift(deadline, workingDays);
+                @case.DeadlineShift += workingDays;
             }
 
             foreach (var item in await store.Db.LedgerItems.Where(i => i.CaseId == @case.Id && i.Status != LedgerStatus.Closed).ToListAsync(cancellationToken))

@@ -1,0 +1,51 @@
+using Microsoft.EntityFrameworkCore;
+using Rectification.Server.Data;
+using Rectification.Server.Features.Workflows;
+using Rectification.Workflow.Time;
+
+namespace Rectification.Server.Features.Cases;
+
+/// <summary>When the working calendar in <c>config/calendar/</c> has been edited (a year published, a holiday moved), the
+/// open stage deadlines counted in working days are recomputed on start; each one that moves is recorded in its case's
+/// history. Ledger items keep their deadlines: those are dates people chose.</summary>
+public sealed class RecomputeDeadlines(AppDbContext db, FlowCatalog flows, IWorkingCalendar calendar, CaseTransitions transitions, ILogger<RecomputeDeadlines> logger)
+{
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var cases = await db.Cases.Where(c => c.EndedAt == null && c.StageDeadline != null && c.SuspendedAt == null).ToListAsync(cancellationToken);
+        var moved = 0;
+        foreach (var @case in cases)
+        {
+            var deadline = flows.Find(@case.FlowVersionId)?.Definition.FindStage(@case.Stage)?.Deadline;
+            if (deadline is not { Unit: DurationUnit.WorkingDays })
+            {
+                continue;
+            }
+
+            var expected = deadline.DueFrom(@case.StageEnteredAt, calendar);
+            if (@case.DeadlineShift > 0)
+            {
+                expected = ShanghaiTime.EndOfDay(DurationExpression.AddWorkingDays(ShanghaiTime.DateOf(expected), @case.DeadlineShift, calendar));
+            }
+
+            if (expected == @case.StageDeadline)
+            {
+                continue;
+            }
+
+            var before = @case.StageDeadline!.Value;
+            @case.StageDeadline = expected;
+            transitions.Record(@case, Actor.System, "calendar", "recompute-deadline",
+                $"工作日历调整，期限由 {ShanghaiTime.DateOf(before):yyyy-MM-dd} 改为 {ShanghaiTime.DateOf(expected):yyyy-MM-dd}");
+            moved++;
+        }
+
+        if (moved > 0)
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            logger.LogInformation("Working calendar changed: {Count} stage deadlines recomputed", moved);
+        }
+
+        return moved;
+    }
+}
