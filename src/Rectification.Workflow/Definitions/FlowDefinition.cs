@@ -21,6 +21,9 @@ public sealed record FlowDefinition(
 {
     private (IReadOnlyList<StageDefinition> Stages, Dictionary<string, StageDefinition> ByKey)? _index;
 
+    /// <summary>The flow's own reminder and escalation settings; null to use the service's defaults.</summary>
+    public AlertPolicy? Alerts { get; init; }
+
     public StageDefinition? FindStage(string? key)
     {
         if (key is null)
@@ -122,3 +125,7 @@ public static class ActionEffects
 
     public static IReadOnlyList<string> All { get; } = [PlanSubmitted, PlanApproved, PlanReturned];
 }
+
+/// <summary>When a flow's deadlines raise reminders (working days before) and escalations (working days overdue, and to
+/// whom: the county or the city).</summary>
+public sealed record AlertPolicy(IReadOnlyList<int> RemindWorkingDaysBefore, IReadOnlyList<(int AfterWorkingDays, string To)> Escalations);

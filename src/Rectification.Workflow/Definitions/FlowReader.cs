@@ -144,7 +144,7 @@ public static partial class FlowReader
         /// <summary>Keys of stages that were written but could not be read, so the validator does not also call them missing.</summary>
         public HashSet<string> DroppedStages { get; } = new(StringComparer.Ordinal);
 
-        private static readonly string[] FlowKeys = ["key", "name", "description", "start", "stages"];
+        private static readonly string[] FlowKeys = ["key", "name", "description", "start", "stages", "alerts"];
         private static readonly string[] StageKeys = ["key", "name", "roles", "terminal", "deadline", "actions", "checklist", "timers"];
         private static readonly string[] ActionKeys = ["key", "name", "roles", "to", "fields", "guards", "effects"];
         private static readonly string[] FieldKeys = ["key", "name", "type"];
@@ -170,7 +170,81 @@ public static partial class FlowReader
                 Error(Find(root, "stages")!, "stages", $"A flow has at most {MaxStages} stages.", $"流程最多 {MaxStages} 个阶段。");
             }
 
-            return key is null || name is null || start is null ? null : new FlowDefinition(key, name, start, stages);
+            var alerts = ReadAlerts(root);
+            return key is null || name is null || start is null ? null : new FlowDefinition(key, name, start, stages) { Alerts = alerts };
+        }
+
+        /// <summary>Reads <c>alerts: {remind: [3, 1], escalate: [{after: 3, to: county}, {after: 10, to: city}]}</c>.</summary>
+        private AlertPolicy? ReadAlerts(YamlMappingNode root)
+        {
+            if (Find(root, "alerts") is not { } node)
+            {
+                return null;
+            }
+
+            if (node is not YamlMappingNode map)
+            {
+                Error(node, "alerts", "Expected remind and escalate.", "应包含 remind 和 escalate。");
+                return null;
+            }
+
+            CheckKeys(map, "alerts", ["remind", "escalate"]);
+            var remind = new List<int>();
+            if (Find(map, "remind") is { } remindNode)
+            {
+                foreach (var text in ReadStringList(remindNode, "alerts.remind") ?? [])
+                {
+                    if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var days) && days is > 0 and <= 60)
+                    {
+                        remind.Add(days);
+                    }
+                    else
+                    {
+                        Error(remindNode, "alerts.remind", $"'{text}' is not a number of working days (1 to 60).", $"“{text}”不是工作日数（1 至 60）。");
+                    }
+                }
+            }
+
+            var escalations = new List<(int, string)>();
+            if (Find(map, "escalate") is { } escalateNode)
+            {
+                if (escalateNode is not YamlSequenceNode steps)
+                {
+                    Error(escalateNode, "alerts.escalate", "Expected a list of {after, to}.", "应为 {after, to} 列表。");
+                }
+                else
+                {
+                    for (var i = 0; i < steps.Children.Count; i++)
+                    {
+                        var path = $"alerts.escalate[{i}]";
+                        if (steps.Children[i] is not YamlMappingNode step)
+                        {
+                            Error(steps.Children[i], path, "Each step is {after: working days, to: county or city}.", "每一级写作 {after: 工作日数, to: county 或 city}。");
+                            continue;
+                        }
+
+                        CheckKeys(step, path, ["after", "to"]);
+                        var after = RequiredScalar(step, "after", path + ".after");
+                        var to = RequiredScalar(step, "to", path + ".to");
+                        if (!int.TryParse(after, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var days) || days is < 1 or > 120
+                            || (escalations.Count > 0 && days <= escalations[^1].Item1))
+                        {
+                            Error(Find(step, "after") ?? step, path + ".after", "Working days overdue, 1 to 120, each step later than the one before.",
+                                "逾期工作日数（1 至 120），且每一级晚于上一级。");
+                        }
+                        else if (to is not ("county" or "city"))
+                        {
+                            Error(Find(step, "to") ?? step, path + ".to", "To county or city.", "上报 county（县）或 city（市）。");
+                        }
+                        else
+                        {
+                            escalations.Add((days, to));
+                        }
+                    }
+                }
+            }
+
+            return new AlertPolicy(remind.Distinct().ToList(), escalations);
         }
 
         private StageDefinition? ReadStage(YamlMappingNode node, string path)

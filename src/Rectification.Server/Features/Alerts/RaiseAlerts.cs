@@ -13,7 +13,10 @@ namespace Rectification.Server.Features.Alerts;
 public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock, IWorkingCalendar calendar, AlertOptions options, Channels.Outbox outbox,
     ILogger<RaiseAlerts> logger)
 {
-    private sealed record Subject(string Key, int CaseId, int? ItemId, string What, DateTimeOffset Deadline, int Township, int County, int City);
+    private sealed record Subject(string Key, int CaseId, int? ItemId, string What, DateTimeOffset Deadline, int Township, int County, int City, int FlowVersionId);
+
+    /// <summary>Reminder days and escalation steps in force for one subject: its flow's own, else the defaults.</summary>
+    private sealed record Policy(IReadOnlyList<int> Remind, IReadOnlyList<(int After, string To)> Escalate);
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -21,8 +24,15 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var flows = scope.ServiceProvider.GetRequiredService<FlowCatalog>();
         var now = clock.GetUtcNow();
-        // Nothing can be due for a deadline further away than the earliest reminder; the margin covers holidays.
-        var horizon = now + TimeSpan.FromDays((options.RemindWorkingDaysBefore.DefaultIfEmpty(0).Max() * 2) + 14);
+        var defaults = new Policy(options.RemindWorkingDaysBefore, options.Escalations.Select(e => (e.AfterWorkingDays, e.To)).ToList());
+        Policy PolicyOf(int flowVersionId) => flows.Find(flowVersionId)?.Definition.Alerts is { } own
+            ? new Policy(own.RemindWorkingDaysBefore, own.Escalations.Select(e => (e.AfterWorkingDays, e.To)).ToList())
+            : defaults;
+
+        // Nothing can be due for a deadline further away than the earliest reminder of any flow; the margin covers holidays.
+        var earliest = flows.Keys.SelectMany(flows.Versions).Select(v => v.Definition.Alerts?.RemindWorkingDaysBefore.DefaultIfEmpty(0).Max() ?? 0)
+            .Append(options.RemindWorkingDaysBefore.DefaultIfEmpty(0).Max()).Max();
+        var horizon = now + TimeSpan.FromDays((earliest * 2) + 14);
 
         var stages = await db.Cases.AsNoTracking()
             .Where(c => c.EndedAt == null && c.SuspendedAt == null && c.StageDeadline != null && c.StageDeadline <= horizon)
@@ -30,18 +40,32 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
             .ToListAsync(cancellationToken);
         var items = await db.LedgerItems.AsNoTracking()
             .Where(i => i.Status != LedgerStatus.Closed && i.Deadline <= horizon && db.Cases.Any(c => c.Id == i.CaseId && c.EndedAt == null && c.SuspendedAt == null))
-            .Join(db.Cases, i => i.CaseId, c => c.Id, (i, c) => new { i.Id, i.CaseId, i.Measure, i.Deadline, c.TownshipId, c.CountyId, c.CityId, c.VillageId })
+            .Join(db.Cases, i => i.CaseId, c => c.Id, (i, c) => new
+            {
+                i.Id,
+                i.CaseId,
+                i.Measure,
+                i.Deadline,
+                i.TownshipResponsible,
+                i.VillageResponsible,
+                c.TownshipId,
+                c.CountyId,
+                c.CityId,
+                c.VillageId,
+                c.FlowVersionId,
+            })
             .ToListAsync(cancellationToken);
         var villageIds = stages.Select(s => s.VillageId).Concat(items.Select(i => i.VillageId)).Distinct().ToList();
         var villages = await db.OrgUnits.AsNoTracking().Where(o => villageIds.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.Name, cancellationToken);
 
         var subjects = stages.Select(s => new Subject($"case:{s.Id}:visit:{s.StageVisit}", s.Id, null,
                 $"{villages[s.VillageId]}「{flows.Find(s.FlowVersionId)?.Definition.FindStage(s.Stage)?.Name ?? s.Stage}」阶段", s.StageDeadline!.Value,
-                s.TownshipId, s.CountyId, s.CityId))
-            .Concat(items.Select(i => new Subject($"item:{i.Id}", i.CaseId, i.Id, $"{villages[i.VillageId]}台账事项 #{i.Id}「{i.Measure}」", i.Deadline,
-                i.TownshipId, i.CountyId, i.CityId)))
+                s.TownshipId, s.CountyId, s.CityId, s.FlowVersionId))
+            .Concat(items.Select(i => new Subject($"item:{i.Id}", i.CaseId, i.Id,
+                $"{villages[i.VillageId]}台账事项 #{i.Id}「{i.Measure}」（责任人：{i.TownshipResponsible}、{i.VillageResponsible}）", i.Deadline,
+                i.TownshipId, i.CountyId, i.CityId, i.FlowVersionId)))
             .ToList();
-        var due = subjects.SelectMany(s => DueAlerts(s, now)).ToList();
+        var due = subjects.SelectMany(s => DueAlerts(s, PolicyOf(s.FlowVersionId), now)).ToList();
         if (due.Count == 0)
         {
             return 0;
@@ -93,11 +117,11 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
         return fresh.Count;
     }
 
-    private IEnumerable<Alert> DueAlerts(Subject subject, DateTimeOffset now)
+    private IEnumerable<Alert> DueAlerts(Subject subject, Policy policy, DateTimeOffset now)
     {
         var deadlineDay = ShanghaiTime.DateOf(subject.Deadline);
         var dueAt = subject.Deadline;
-        foreach (var days in options.RemindWorkingDaysBefore.Distinct())
+        foreach (var days in policy.Remind.Distinct())
         {
             var fireAt = StartOfDay(DurationExpression.SubtractWorkingDays(deadlineDay, days, calendar));
             if (fireAt <= now && now <= dueAt)
@@ -113,15 +137,15 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
                 $"【逾期】{subject.What}已于 {ShanghaiTime.ToLocal(dueAt):yyyy-MM-dd} 到期未完成。");
         }
 
-        for (var level = 1; level <= options.Escalations.Count; level++)
+        for (var level = 1; level <= policy.Escalate.Count; level++)
         {
-            var step = options.Escalations[level - 1];
-            var fireAt = ShanghaiTime.EndOfDay(DurationExpression.AddWorkingDays(deadlineDay, step.AfterWorkingDays, calendar));
+            var step = policy.Escalate[level - 1];
+            var fireAt = ShanghaiTime.EndOfDay(DurationExpression.AddWorkingDays(deadlineDay, step.After, calendar));
             if (now > fireAt)
             {
                 var (role, unit) = step.To == "city" ? ("*", subject.City) : (Roles.CountyAdmin, subject.County);
                 yield return Make(subject, AlertKind.Escalation, level, fireAt, now, role, unit,
-                    $"【逾期上报】{subject.What}已逾期超过 {step.AfterWorkingDays} 个工作日（{ShanghaiTime.ToLocal(dueAt):yyyy-MM-dd} 到期）。");
+                    $"【逾期上报】{subject.What}已逾期超过 {step.After} 个工作日（{ShanghaiTime.ToLocal(dueAt):yyyy-MM-dd} 到期）。");
             }
         }
     }
