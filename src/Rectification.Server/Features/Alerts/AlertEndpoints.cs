@@ -14,7 +14,7 @@ public sealed record AlertView(long Id, int CaseId, int? ItemId, string Kind, in
 public static class AlertEndpoints
 {
     public static IServiceCollection AddAlerts(this IServiceCollection services, IConfiguration configuration) => services
-        .AddSingleton(configuration.GetSection(AlertOptions.Section).Get<AlertOptions>() ?? new AlertOptions())
+        .AddSingleton(AlertOptions.From(configuration.GetSection(AlertOptions.Section)))
         .AddSingleton<RaiseAlerts>();
 
     public static IEndpointRouteBuilder MapAlertEndpoints(this IEndpointRouteBuilder app)
