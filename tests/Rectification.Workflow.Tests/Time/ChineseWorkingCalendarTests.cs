@@ -23,12 +23,14 @@ public sealed class ChineseWorkingCalendarTests
     }
 
     [Fact]
-    public void WorkingDays_AcrossNationalDay_SkipTheHolidayAndCountTheSaturdayWorked()
+    public void WorkingDays_AcrossNationalDayAndSpringFestival_SkipTheHolidaysAndCountTheWeekendDaysWorked()
     {
         // From Monday 2026-09-28: Sep 29, 30, (Oct 1-7 off), Oct 8, 9, Sat 10 (worked), 12, 13, 14, 15, 16.
         var due = new DurationExpression(10, DurationUnit.WorkingDays).DueFrom(new DateTimeOffset(2026, 9, 28, 9, 0, 0, TimeSpan.FromHours(8)), Shipped.Value);
         Assert.Equal(new DateTimeOffset(2026, 10, 16, 23, 59, 59, TimeSpan.FromHours(8)), due);
         Assert.Equal(new DateOnly(2026, 2, 14), DurationExpression.AddWorkingDays(new DateOnly(2026, 2, 13), 1, Shipped.Value));
+        // Across the Spring Festival: Sat 02-14 (worked), then 02-15 to 02-23 off, Tue 02-24, Wed 02-25.
+        Assert.Equal(new DateOnly(2026, 2, 25), DurationExpression.AddWorkingDays(new DateOnly(2026, 2, 13), 3, Shipped.Value));
     }
 
     [Fact]
