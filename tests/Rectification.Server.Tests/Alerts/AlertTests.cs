@@ -129,10 +129,10 @@ public abstract class AlertTestBase(RectificationApp app)
     /// <summary>Asks the real Quartz scheduler to run the sweep job and waits until it has finished.</summary>
     public async Task SweepAsync()
     {
-        var sweep = App.Services.GetRequiredService<FireDueTimers>();
+        var sweep = App.Services.GetRequiredService<Sweep>();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnSweep(int _) => done.TrySetResult();
-        sweep.SweepCompleted += OnSweep;
+        sweep.Completed += OnSweep;
         try
         {
             var scheduler = await App.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
@@ -141,7 +141,7 @@ public abstract class AlertTestBase(RectificationApp app)
         }
         finally
         {
-            sweep.SweepCompleted -= OnSweep;
+            sweep.Completed -= OnSweep;
         }
     }
 

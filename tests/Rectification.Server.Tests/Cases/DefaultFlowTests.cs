@@ -130,7 +130,7 @@ public sealed class DefaultFlowTests(RectificationApp app) : IClassFixture<Recti
     /// <summary>Moves the fake clock and waits for the sweep that Quartz starts when the timer trigger comes due.</summary>
     private async Task<int> AdvanceUntilSweepFiresAsync(TimeSpan by)
     {
-        var sweep = app.Services.GetRequiredService<FireDueTimers>();
+        var sweep = app.Services.GetRequiredService<Sweep>();
         var fired = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnSweep(int count)
         {
@@ -140,7 +140,7 @@ public sealed class DefaultFlowTests(RectificationApp app) : IClassFixture<Recti
             }
         }
 
-        sweep.SweepCompleted += OnSweep;
+        sweep.Completed += OnSweep;
         try
         {
             app.Clock.Advance(by);
@@ -148,7 +148,7 @@ public sealed class DefaultFlowTests(RectificationApp app) : IClassFixture<Recti
         }
         finally
         {
-            sweep.SweepCompleted -= OnSweep;
+            sweep.Completed -= OnSweep;
         }
     }
 }

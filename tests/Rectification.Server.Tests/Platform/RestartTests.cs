@@ -37,9 +37,9 @@ public sealed class RestartTests : IDisposable
 
         // Thirteen months later, with the follow-up period over while the service was down.
         using var second = new AppWithFlows(_directory, _workflows, RectificationApp.Start.AddMonths(13));
-        var sweeps = second.Services.GetRequiredService<FireDueTimers>();
+        var sweeps = second.Services.GetRequiredService<Sweep>();
         var swept = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        sweeps.SweepCompleted += count =>
+        sweeps.Completed += count =>
         {
             if (count > 0)
             {

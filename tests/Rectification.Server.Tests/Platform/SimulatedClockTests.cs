@@ -27,9 +27,9 @@ public sealed class SimulatedClockTests : IDisposable
         Assert.Equal("P30D", moved.GetProperty("offset").GetString());
 
         // The advance started a sweep; one more, started now, certainly sees the new time, and is awaited here.
-        var sweep = _app.Services.GetRequiredService<FireDueTimers>();
+        var sweep = _app.Services.GetRequiredService<Sweep>();
         var swept = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        sweep.SweepCompleted += _ => swept.TrySetResult();
+        sweep.Completed += _ => swept.TrySetResult();
         await (await _app.Services.GetRequiredService<ISchedulerFactory>().GetScheduler()).TriggerJob(DueTimersJob.Key);
         await swept.Task.WaitAsync(TimeSpan.FromSeconds(30));
         _app.ForgetTokens();

@@ -7,15 +7,10 @@ namespace Rectification.Server.Features.Timers;
 
 /// <summary>Fires every timer that has fallen due: the case takes the timer's transition as the system.
 /// Each timer fires in its own transaction, at most once; a timer whose case has left the stage is cancelled.</summary>
-public sealed class FireDueTimers(IServiceScopeFactory scopes, TimeProvider clock, Alerts.RaiseAlerts alerts, Dispatch.WeeklyDispatch dispatch,
-    Channels.Outbox outbox, ILogger<FireDueTimers> logger)
+public sealed class FireDueTimers(IServiceScopeFactory scopes, TimeProvider clock, ILogger<FireDueTimers> logger)
 {
     /// <summary>Timers handled per sweep; the next sweep takes the rest.</summary>
     public const int BatchSize = 500;
-
-    /// <summary>Raised after each sweep (timers, then alerts) with the number of timers fired, so tests can wait for a
-    /// sweep started by the scheduler instead of sleeping.</summary>
-    public event Action<int>? SweepCompleted;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -54,11 +49,6 @@ public sealed class FireDueTimers(IServiceScopeFactory scopes, TimeProvider cloc
             }
         }
 
-        // Alerts are computed after the moves, so a case a timer just moved on is judged by its new stage.
-        await alerts.RunAsync(cancellationToken);
-        await dispatch.RunAsync(cancellationToken);
-        await outbox.DeliverAsync(cancellationToken);
-        SweepCompleted?.Invoke(fired);
         return fired;
     }
 

@@ -53,7 +53,7 @@ public sealed class QuartzTimerScheduler(ISchedulerFactory schedulers, TimeProvi
 
 /// <summary>The Quartz job behind every timer trigger: thin, it logs and runs the sweep.</summary>
 [DisallowConcurrentExecution]
-public sealed class DueTimersJob(FireDueTimers sweep, ILogger<DueTimersJob> logger) : IJob
+public sealed class DueTimersJob(Sweep sweep, ILogger<DueTimersJob> logger) : IJob
 {
     public static readonly JobKey Key = new("due-timers", "rectification");
 

@@ -19,6 +19,7 @@ public static class TimerSetup
         var storage = builder.Storage();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<FireDueTimers>();
+        builder.Services.AddSingleton<Sweep>();
         builder.Services.AddSingleton<ITimerScheduler, QuartzTimerScheduler>();
         builder.Services.AddQuartz(q =>
         {

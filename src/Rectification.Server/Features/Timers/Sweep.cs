@@ -1,0 +1,24 @@
+using Rectification.Server.Features.Alerts;
+using Rectification.Server.Features.Channels;
+using Rectification.Server.Features.Dispatch;
+
+namespace Rectification.Server.Features.Timers;
+
+/// <summary>One sweep of everything that falls due, in order: timer transitions, then alerts (so a case a timer just moved
+/// on is judged by its new stage), the weekly dispatch, and delivery of the outbox.</summary>
+public sealed class Sweep(FireDueTimers timers, RaiseAlerts alerts, WeeklyDispatch dispatch, Outbox outbox)
+{
+    /// <summary>Raised after each sweep with the number of timers fired, so tests can wait for a sweep started by the
+    /// scheduler instead of sleeping.</summary>
+    public event Action<int>? Completed;
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var fired = await timers.RunAsync(cancellationToken);
+        await alerts.RunAsync(cancellationToken);
+        await dispatch.RunAsync(cancellationToken);
+        await outbox.DeliverAsync(cancellationToken);
+        Completed?.Invoke(fired);
+        return fired;
+    }
+}
