@@ -18,6 +18,18 @@ public static class ShanghaiTime
         return new DateTimeOffset(local, Zone.GetUtcOffset(local));
     }
 
+    /// <summary>Reads a day written as yyyy-MM-dd, the one form dates take in requests and files.</summary>
+    public static bool TryParseDay(string? text, out DateOnly day) =>
+        DateOnly.TryParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out day);
+
+    /// <summary>Reads a day already checked with <see cref="TryParseDay"/>.</summary>
+    public static DateOnly ParseDay(string text) => DateOnly.ParseExact(text, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A deadline moved on by working days (a suspension, a recomputation), still at the end of its day.</summary>
+    public static DateTimeOffset ShiftByWorkingDays(DateTimeOffset deadline, int workingDays, IWorkingCalendar calendar) => workingDays == 0
+        ? deadline
+        : EndOfDay(DurationExpression.AddWorkingDays(DateOf(deadline), workingDays, calendar));
+
     private static TimeZoneInfo FindZone()
     {
         try

@@ -22,11 +22,7 @@ public sealed class RecomputeDeadlines(AppDbContext db, FlowCatalog flows, IWork
                 continue;
             }
 
-            var expected = deadline.DueFrom(@case.StageEnteredAt, calendar);
-            if (@case.DeadlineShift > 0)
-            {
-                expected = ShanghaiTime.EndOfDay(DurationExpression.AddWorkingDays(ShanghaiTime.DateOf(expected), @case.DeadlineShift, calendar));
-            }
+            var expected = ShanghaiTime.ShiftByWorkingDays(deadline.DueFrom(@case.StageEnteredAt, calendar), @case.DeadlineShift, calendar);
 
             if (expected == @case.StageDeadline)
             {

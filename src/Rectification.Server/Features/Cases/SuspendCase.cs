@@ -59,13 +59,13 @@ public static class SuspendCase
             var workingDays = WorkingDaysBetween(ShanghaiTime.DateOf(since), ShanghaiTime.DateOf(now));
             if (@case.StageDeadline is { } deadline)
             {
-                @case.StageDeadline = Shift(deadline, workingDays);
+                @case.StageDeadline = ShanghaiTime.ShiftByWorkingDays(deadline, workingDays, calendar);
                 @case.DeadlineShift += workingDays;
             }
 
             foreach (var item in await store.Db.LedgerItems.Where(i => i.CaseId == @case.Id && i.Status != LedgerStatus.Closed).ToListAsync(cancellationToken))
             {
-                item.Deadline = Shift(item.Deadline, workingDays);
+                item.Deadline = ShanghaiTime.ShiftByWorkingDays(item.Deadline, workingDays, calendar);
             }
 
             foreach (var timer in @case.Timers)
@@ -110,8 +110,5 @@ public static class SuspendCase
             return count;
         }
 
-        private DateTimeOffset Shift(DateTimeOffset deadline, int workingDays) => workingDays == 0
-            ? deadline
-            : ShanghaiTime.EndOfDay(DurationExpression.AddWorkingDays(ShanghaiTime.DateOf(deadline), workingDays, calendar));
     }
 }

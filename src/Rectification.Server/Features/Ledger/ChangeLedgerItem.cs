@@ -87,8 +87,7 @@ public static class ChangeLedgerItem
         public Task<Result<LedgerItem>> RequestExtensionAsync(CurrentUser actor, int itemId, ExtensionRequest request, CancellationToken cancellationToken) =>
             ChangeAsync(actor, itemId, [Roles.TownshipSecretary, Roles.FirstSecretary], LedgerStatus.Open, "request-extension", item =>
             {
-                if (!DateOnly.TryParseExact(request.Deadline, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture,
-                        System.Globalization.DateTimeStyles.None, out var asked) || Workflow.Time.ShanghaiTime.EndOfDay(asked) <= item.Deadline)
+                if (!Workflow.Time.ShanghaiTime.TryParseDay(request.Deadline, out var asked) || Workflow.Time.ShanghaiTime.EndOfDay(asked) <= item.Deadline)
                 {
                     return Problem.Invalid("deadline", "A date (yyyy-MM-dd) after the current deadline.");
                 }

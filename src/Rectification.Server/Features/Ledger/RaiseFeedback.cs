@@ -1,4 +1,3 @@
-using System.Globalization;
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Cases;
 using Rectification.Server.Infrastructure;
@@ -63,7 +62,7 @@ public static class RaiseFeedback
                 Problem.RequireText(errors, $"{path}.measure", p.Measure, 1000);
                 Problem.RequireText(errors, $"{path}.townshipResponsible", p.TownshipResponsible, 100);
                 Problem.RequireText(errors, $"{path}.villageResponsible", p.VillageResponsible, 100);
-                if (!DateOnly.TryParseExact(p.Deadline, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var deadline))
+                if (!ShanghaiTime.TryParseDay(p.Deadline, out var deadline))
                 {
                     errors[$"{path}.deadline"] = ["Required: a date as yyyy-MM-dd."];
                 }
@@ -99,7 +98,7 @@ public static class RaiseFeedback
                 Target = "督导反馈问题整改到位",
                 TownshipResponsible = p.TownshipResponsible!.Trim(),
                 VillageResponsible = p.VillageResponsible!.Trim(),
-                Deadline = ShanghaiTime.EndOfDay(DateOnly.ParseExact(p.Deadline!, "yyyy-MM-dd", CultureInfo.InvariantCulture)),
+                Deadline = ShanghaiTime.EndOfDay(ShanghaiTime.ParseDay(p.Deadline!)),
                 Status = LedgerStatus.Open,
                 CreatedAt = now,
                 Situations = (p.Situations ?? []).Distinct().Select(code => new LedgerItemSituation { Code = code }).ToList(),

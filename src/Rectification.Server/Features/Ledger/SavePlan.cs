@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Cases;
@@ -6,6 +5,7 @@ using Rectification.Server.Features.Workflows;
 using Rectification.Server.Infrastructure;
 using Rectification.Workflow.Definitions;
 using Rectification.Workflow.Situations;
+using Rectification.Workflow.Time;
 
 namespace Rectification.Server.Features.Ledger;
 
@@ -86,7 +86,7 @@ public static class SavePlan
                         Target = m.Target!.Trim(),
                         TownshipResponsible = m.TownshipResponsible!.Trim(),
                         VillageResponsible = m.VillageResponsible!.Trim(),
-                        Deadline = DateOnly.ParseExact(m.Deadline!, "yyyy-MM-dd", CultureInfo.InvariantCulture),
+                        Deadline = ShanghaiTime.ParseDay(m.Deadline!),
                     }).ToList(),
                 });
             }
@@ -161,7 +161,7 @@ public static class SavePlan
                     Problem.RequireText(errors, $"{mp}.target", m.Target, 500);
                     Problem.RequireText(errors, $"{mp}.townshipResponsible", m.TownshipResponsible, 100);
                     Problem.RequireText(errors, $"{mp}.villageResponsible", m.VillageResponsible, 100);
-                    if (!DateOnly.TryParseExact(m.Deadline, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+                    if (!ShanghaiTime.TryParseDay(m.Deadline, out _))
                     {
                         errors[$"{mp}.deadline"] = ["Required: a date as yyyy-MM-dd."];
                     }
