@@ -5,16 +5,19 @@ using Rectification.Server.Features.Alerts;
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Cases;
 using Rectification.Server.Features.Channels;
+using Rectification.Server.Features.Dashboard;
 using Rectification.Server.Features.Dispatch;
 using Rectification.Server.Features.Health;
 using Rectification.Server.Features.Import;
 using Rectification.Server.Features.Ledger;
+using Rectification.Server.Features.MyWork;
 using Rectification.Server.Features.Orgs;
 using Rectification.Server.Features.Situations;
 using Rectification.Server.Features.Timers;
 using Rectification.Server.Features.Users;
 using Rectification.Server.Features.Workflows;
 using Rectification.Server.Infrastructure;
+using Rectification.Server.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddConfigDirectory().AddStorage().AddLogging().AddPlatform().AddAuth().AddTimers();
@@ -30,9 +33,13 @@ builder.Services
     .AddImport()
     .AddAlerts(builder.Configuration)
     .AddDispatch(builder.Configuration)
-    .AddChannels(builder.Configuration);
+    .AddChannels(builder.Configuration)
+    .AddDashboard()
+    .AddMyWork()
+    .AddWeb();
 
 var app = builder.Build();
+app.UseWebHeaders();
 app.UsePlatform();
 app.MapHealthEndpoints()
     .MapAuthEndpoints()
@@ -48,7 +55,10 @@ app.MapHealthEndpoints()
     .MapAlertEndpoints()
     .MapSimulatedClockEndpoints()
     .MapDispatchEndpoints()
-    .MapChannelEndpoints();
+    .MapChannelEndpoints()
+    .MapDashboardEndpoints()
+    .MapMyWorkEndpoints();
+app.MapWeb();
 app.Run();
 
 /// <summary>The service's entry point; public so the integration tests can host it.</summary>

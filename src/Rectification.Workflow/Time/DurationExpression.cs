@@ -82,6 +82,23 @@ public sealed partial record DurationExpression(int Amount, DurationUnit Unit)
     /// <summary>The Nth working day before <paramref name="end"/>; the end day itself does not count.</summary>
     public static DateOnly SubtractWorkingDays(DateOnly end, int count, IWorkingCalendar calendar) => StepWorkingDays(end, count, -1, calendar);
 
+    /// <summary>Working days after <paramref name="from"/> up to and including <paramref name="to"/>; negative when
+    /// <paramref name="to"/> lies before <paramref name="from"/> (the days an overdue deadline is behind).</summary>
+    public static int CountWorkingDays(DateOnly from, DateOnly to, IWorkingCalendar calendar)
+    {
+        var (first, last, sign) = to >= from ? (from, to, 1) : (to, from, -1);
+        var count = 0;
+        for (var day = first.AddDays(1); day <= last; day = day.AddDays(1))
+        {
+            if (calendar.IsWorkingDay(day))
+            {
+                count++;
+            }
+        }
+
+        return sign * count;
+    }
+
     private static DateOnly StepWorkingDays(DateOnly from, int count, int step, IWorkingCalendar calendar)
     {
         var day = from;

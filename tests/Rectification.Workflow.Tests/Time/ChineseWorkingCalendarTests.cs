@@ -34,6 +34,18 @@ public sealed class ChineseWorkingCalendarTests
     }
 
     [Fact]
+    public void CountWorkingDays_AcrossTheSpringFestival_CountsBothWaysAndIsTheInverseOfAdding()
+    {
+        var from = new DateOnly(2026, 2, 13);
+        var to = DurationExpression.AddWorkingDays(from, 3, Shipped.Value);
+        Assert.Equal(3, DurationExpression.CountWorkingDays(from, to, Shipped.Value));
+        Assert.Equal(-3, DurationExpression.CountWorkingDays(to, from, Shipped.Value));
+        Assert.Equal(0, DurationExpression.CountWorkingDays(from, from, Shipped.Value));
+        // Feb 15 to 23 are the holiday: nothing between them counts.
+        Assert.Equal(0, DurationExpression.CountWorkingDays(new DateOnly(2026, 2, 15), new DateOnly(2026, 2, 23), Shipped.Value));
+    }
+
+    [Fact]
     public void IsWorkingDay_UnpublishedYear_CountsWeekdaysAndSaysSoOnce()
     {
         var unknown = new List<int>();

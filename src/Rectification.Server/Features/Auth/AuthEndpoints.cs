@@ -16,9 +16,25 @@ public static class AuthEndpoints
                 "Auth: TokenLifetime, MaxFailedLogins and LockoutDuration must be positive.")
             .ValidateOnStart();
         builder.Services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme)
-            .AddBearerToken(BearerTokenDefaults.AuthenticationScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(8));
+            .AddBearerToken(BearerTokenDefaults.AuthenticationScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(8))
+            .AddCookie(WebAuth.Scheme, o =>
+            {
+                // The pages' session: never readable by scripts, never sent with another site's form posts (Lax keeps the
+                // links in WeCom and DingTalk alerts working; every form also carries an anti-forgery token).
+                o.Cookie.Name = "rectification";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = false;
+                o.LoginPath = "/login";
+                o.LogoutPath = "/logout";
+                o.AccessDeniedPath = "/denied";
+            });
         builder.Services.AddAuthorizationBuilder()
-            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(WebAuth.Policy, p => p.AddAuthenticationSchemes(WebAuth.Scheme).RequireAuthenticatedUser())
+            .AddPolicy(WebAuth.CountyAdminPolicy, p => p.AddAuthenticationSchemes(WebAuth.Scheme).RequireRole(Workflow.Roles.CountyAdmin));
         builder.Services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, ProblemAuthorizationResultHandler>();
         builder.Services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         builder.Services.AddScoped<Login.Handler>();

@@ -41,6 +41,25 @@ public static class Login
     {
         public async Task<Result<Response>> HandleAsync(Request request, CancellationToken cancellationToken)
         {
+            var authenticated = await AuthenticateAsync(request, cancellationToken);
+            if (!authenticated.Succeeded)
+            {
+                return authenticated.Problem;
+            }
+
+            var now = clock.GetUtcNow();
+            var expiresAt = now + options.Value.TokenLifetime;
+            var principal = new ClaimsPrincipal(new ClaimsIdentity(authenticated.Value.ToClaims(), BearerTokenDefaults.AuthenticationScheme));
+            var properties = new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = expiresAt };
+            var ticket = new AuthenticationTicket(principal, properties, BearerTokenDefaults.AuthenticationScheme);
+            var token = bearer.Get(BearerTokenDefaults.AuthenticationScheme).BearerTokenProtector.Protect(ticket);
+            return new Response(token, expiresAt);
+        }
+
+        /// <summary>Checks the name and password (with lockout) and returns who signed in; the API turns that into a
+        /// bearer token, the web pages into a cookie.</summary>
+        public async Task<Result<CurrentUser>> AuthenticateAsync(Request request, CancellationToken cancellationToken)
+        {
             var errors = new Dictionary<string, string[]>();
             if (string.IsNullOrWhiteSpace(request.Username) || request.Username.Length > MaxUserNameLength)
             {
@@ -91,15 +110,9 @@ public static class Login
             }
 
             var unit = await db.OrgUnits.SingleAsync(o => o.Id == user.OrgUnitId, cancellationToken);
-            var current = new CurrentUser(user.Id, user.UserName, user.DisplayName, user.OrgUnitId, unit.Level, user.Roles.Select(r => r.Role).ToList(),
-                await OrgDirectory.CountyOfAsync(db, unit, cancellationToken));
-            var expiresAt = now + options.Value.TokenLifetime;
-            var principal = new ClaimsPrincipal(new ClaimsIdentity(current.ToClaims(), BearerTokenDefaults.AuthenticationScheme));
-            var properties = new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = expiresAt };
-            var ticket = new AuthenticationTicket(principal, properties, BearerTokenDefaults.AuthenticationScheme);
-            var token = bearer.Get(BearerTokenDefaults.AuthenticationScheme).BearerTokenProtector.Protect(ticket);
             logger.LogInformation("User {UserName} signed in", user.UserName);
-            return new Response(token, expiresAt);
+            return new CurrentUser(user.Id, user.UserName, user.DisplayName, user.OrgUnitId, unit.Level, user.Roles.Select(r => r.Role).ToList(),
+                await OrgDirectory.CountyOfAsync(db, unit, cancellationToken));
         }
 
         // One statement, so parallel wrong guesses cannot overwrite each other's count and slip past the limit.

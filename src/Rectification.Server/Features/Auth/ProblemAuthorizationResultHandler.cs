@@ -13,6 +13,13 @@ public sealed class ProblemAuthorizationResultHandler : IAuthorizationMiddleware
 
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
+        // The web pages answer people, not programs: their cookie scheme redirects to the login or the refusal page.
+        if (policy.AuthenticationSchemes.Contains(WebAuth.Scheme))
+        {
+            await _default.HandleAsync(next, context, policy, authorizeResult);
+            return;
+        }
+
         if (authorizeResult.Challenged)
         {
             await new Problem(StatusCodes.Status401Unauthorized, "Unauthorized",

@@ -56,7 +56,7 @@ public static class SuspendCase
 
             var now = clock.GetUtcNow();
             var paused = now - since;
-            var workingDays = WorkingDaysBetween(ShanghaiTime.DateOf(since), ShanghaiTime.DateOf(now));
+            var workingDays = DurationExpression.CountWorkingDays(ShanghaiTime.DateOf(since), ShanghaiTime.DateOf(now), calendar);
             if (@case.StageDeadline is { } deadline)
             {
                 @case.StageDeadline = ShanghaiTime.ShiftByWorkingDays(deadline, workingDays, calendar);
@@ -95,20 +95,5 @@ public static class SuspendCase
 
             return Preconditions.Check(expectedVersion, @case.Version, null) is { } refused ? refused : @case;
         }
-
-        private int WorkingDaysBetween(DateOnly from, DateOnly to)
-        {
-            var count = 0;
-            for (var day = from.AddDays(1); day <= to; day = day.AddDays(1))
-            {
-                if (calendar.IsWorkingDay(day))
-                {
-                    count++;
-                }
-            }
-
-            return count;
-        }
-
     }
 }

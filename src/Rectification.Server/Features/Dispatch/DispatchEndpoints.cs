@@ -43,35 +43,7 @@ public static class DispatchEndpoints
                     return Problem.NotFound($"No dispatch {id}.").ToProblemResult();
                 }
 
-                var content = View(report).Content;
-                var sheets = new Dictionary<string, object>
-                {
-                    ["概况"] = new[]
-                    {
-                        new Dictionary<string, object?>
-                        {
-                            ["县(市区)"] = content.County,
-                            ["起"] = content.From.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture),
-                            ["止"] = content.To.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture),
-                            ["本周销号"] = content.ItemsClosed,
-                            ["新增逾期"] = content.NewlyOverdue.Count,
-                            ["长期逾期"] = content.LongOverdue.Count,
-                            ["批准延期"] = content.ExtensionsGranted,
-                        },
-                    },
-                    ["各阶段案件"] = content.CasesByStage.Select(s => new Dictionary<string, object?> { ["阶段"] = s.Key, ["案件数"] = s.Value }).ToList(),
-                    ["乡镇排名"] = content.Townships.Select((t, i) => new Dictionary<string, object?>
-                    {
-                        ["名次"] = i + 1,
-                        ["乡镇"] = t.Township,
-                        ["未销号事项"] = t.OpenItems,
-                        ["逾期事项"] = t.OverdueItems,
-                        ["逾期占比"] = t.OverdueShare,
-                    }).ToList(),
-                };
-                var stream = new MemoryStream();
-                await MiniExcel.SaveAsAsync(stream, sheets, cancellationToken: ct);
-                stream.Position = 0;
+                var stream = await WorkbookAsync(View(report).Content, ct);
                 return TypedResults.File(stream, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", $"每周调度-{report.WeekOf:yyyyMMdd}.xlsx");
             })
             .WithSummary("One dispatch as an Excel workbook.")
@@ -80,7 +52,42 @@ public static class DispatchEndpoints
         return app;
     }
 
-    private static IQueryable<DispatchReport> Visible(AppDbContext db, CurrentUser user)
+    /// <summary>One dispatch as a workbook: the overview, cases by stage, and the townships ranked.</summary>
+    public static async Task<MemoryStream> WorkbookAsync(DispatchContent content, CancellationToken cancellationToken)
+    {
+        var sheets = new Dictionary<string, object>
+        {
+            ["概况"] = new[]
+            {
+                new Dictionary<string, object?>
+                {
+                    ["县(市区)"] = content.County,
+                    ["起"] = content.From.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture),
+                    ["止"] = content.To.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture),
+                    ["本周销号"] = content.ItemsClosed,
+                    ["新增逾期"] = content.NewlyOverdue.Count,
+                    ["长期逾期"] = content.LongOverdue.Count,
+                    ["批准延期"] = content.ExtensionsGranted,
+                },
+            },
+            ["各阶段案件"] = content.CasesByStage.Select(s => new Dictionary<string, object?> { ["阶段"] = s.Key, ["案件数"] = s.Value }).ToList(),
+            ["乡镇排名"] = content.Townships.Select((t, i) => new Dictionary<string, object?>
+            {
+                ["名次"] = i + 1,
+                ["乡镇"] = t.Township,
+                ["未销号事项"] = t.OpenItems,
+                ["逾期事项"] = t.OverdueItems,
+                ["逾期占比"] = t.OverdueShare,
+            }).ToList(),
+        };
+        var stream = new MemoryStream();
+        await MiniExcel.SaveAsAsync(stream, sheets, cancellationToken: cancellationToken);
+        stream.Position = 0;
+        return stream;
+    }
+
+    /// <summary>The dispatches the user may see: their county's, or every county's of their city.</summary>
+    public static IQueryable<DispatchReport> Visible(AppDbContext db, CurrentUser user)
     {
         var reports = db.Set<DispatchReport>().AsNoTracking();
         return user.OrgLevel == OrgLevel.City
@@ -88,6 +95,6 @@ public static class DispatchEndpoints
             : reports.Where(d => d.CountyId == user.CountyId);
     }
 
-    private static DispatchView View(DispatchReport report) => new(report.Id, report.CountyId, report.WeekOf, ShanghaiTime.ToLocal(report.GeneratedAt),
+    public static DispatchView View(DispatchReport report) => new(report.Id, report.CountyId, report.WeekOf, ShanghaiTime.ToLocal(report.GeneratedAt),
         JsonSerializer.Deserialize<DispatchContent>(report.Content, WeeklyDispatch.Json)!);
 }

@@ -52,7 +52,8 @@ public static class Evidence
 
     public sealed class Handler(CaseStore store, CaseTransitions transitions, StorageOptions storage, TimeProvider clock)
     {
-        public async Task<Result<EvidenceFile>> UploadAsync(CurrentUser actor, int itemId, string? fileName, HttpRequest request, CancellationToken cancellationToken)
+        public async Task<Result<EvidenceFile>> UploadAsync(CurrentUser actor, int itemId, string? fileName, Stream body, long? length,
+            CancellationToken cancellationToken)
         {
             var item = await store.Db.LedgerItems.AsNoTracking().SingleOrDefaultAsync(i => i.Id == itemId, cancellationToken);
             var @case = item is null ? null : await store.FindAsync(actor, item.CaseId, cancellationToken);
@@ -77,7 +78,7 @@ public static class Evidence
                 return Problem.Invalid("fileName", "Name the file (at most 200 characters, no path).");
             }
 
-            if (request.ContentLength > MaxBytes)
+            if (length > MaxBytes)
             {
                 return TooLarge();
             }
@@ -98,7 +99,7 @@ public static class Evidence
                 {
                     var buffer = new byte[81920];
                     int read;
-                    while ((read = await request.Body.ReadAsync(buffer, cancellationToken)) > 0)
+                    while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
                     {
                         size += read;
                         if (size > MaxBytes)
@@ -154,10 +155,24 @@ public static class Evidence
     public static EvidenceView View(EvidenceFile e) => new(e.Id, e.LedgerItemId, e.FileName, e.ContentType, e.Size, e.Sha256, e.UploadedByName,
         Rectification.Workflow.Time.ShanghaiTime.ToLocal(e.UploadedAt), $"/api/v1/evidence/{e.Id}");
 
+    /// <summary>An evidence file and where its bytes are, when the user may see its case.</summary>
+    public static async Task<Result<(EvidenceFile File, string Path)>> OpenAsync(CaseStore store, StorageOptions storage, CurrentUser user, int id,
+        CancellationToken cancellationToken)
+    {
+        var evidence = await store.Db.Set<EvidenceFile>().AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, cancellationToken);
+        if (evidence is null || !await store.VisibleTo(user).AnyAsync(c => c.Id == evidence.CaseId, cancellationToken))
+        {
+            return Problem.NotFound($"No evidence {id}.");
+        }
+
+        return (evidence, Path.Combine(storage.DataDirectory, "evidence", evidence.CaseId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            evidence.StoredName));
+    }
+
     public static IEndpointRouteBuilder MapEvidenceEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/v1/ledger/{item:int}/evidence", async (int item, string? fileName, HttpContext http, Handler handler, CancellationToken ct) =>
-                (await handler.UploadAsync(http.GetCurrentUser(), item, fileName, http.Request, ct))
+                (await handler.UploadAsync(http.GetCurrentUser(), item, fileName, http.Request.Body, http.Request.ContentLength, ct))
                 .ToHttp(e => TypedResults.Created(View(e).Url, View(e))))
             .Accepts<byte[]>("image/jpeg", "image/png", "application/pdf", "application/octet-stream")
             .WithTags("Ledger")
@@ -180,17 +195,11 @@ public static class Evidence
             .WithSummary("The evidence attached to a ledger item.")
             .Produces<IReadOnlyList<EvidenceView>>();
         app.MapGet("/api/v1/evidence/{id:int}", async (int id, HttpContext http, CaseStore store, StorageOptions storage, CancellationToken ct) =>
-            {
-                var evidence = await store.Db.Set<EvidenceFile>().AsNoTracking().SingleOrDefaultAsync(e => e.Id == id, ct);
-                if (evidence is null || !await store.VisibleTo(http.GetCurrentUser()).AnyAsync(c => c.Id == evidence.CaseId, ct))
+                (await OpenAsync(store, storage, http.GetCurrentUser(), id, ct)).ToHttp(found =>
                 {
-                    return Problem.NotFound($"No evidence {id}.").ToProblemResult();
-                }
-
-                var path = Path.Combine(storage.DataDirectory, "evidence", evidence.CaseId.ToString(System.Globalization.CultureInfo.InvariantCulture), evidence.StoredName);
-                http.Response.Headers.XContentTypeOptions = "nosniff";
-                return TypedResults.PhysicalFile(path, evidence.ContentType, evidence.FileName);
-            })
+                    http.Response.Headers.XContentTypeOptions = "nosniff";
+                    return TypedResults.PhysicalFile(found.Path, found.File.ContentType, found.File.FileName);
+                }))
             .WithTags("Ledger")
             .WithSummary("Download evidence; only for users who may see its case.")
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
