@@ -1,5 +1,5 @@
-using Rectification.Server.Features.Dashboard;
 using Microsoft.AspNetCore.Mvc;
+using Rectification.Server.Features.Dashboard;
 using Rectification.Server.Web;
 
 namespace Rectification.Server.Pages.Dashboard;
