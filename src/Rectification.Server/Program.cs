@@ -35,8 +35,8 @@ builder.Services
     .AddDispatch(builder.Configuration)
     .AddChannels(builder.Configuration)
     .AddDashboard()
-    .AddMyWork()
-    .AddWeb();
+    .AddMyWork();
+builder.AddWeb();
 
 var app = builder.Build();
 app.UseWebHeaders();

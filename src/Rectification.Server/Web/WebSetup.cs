@@ -10,8 +10,12 @@ public static class WebSetup
     private const string ContentSecurityPolicy =
         "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
-    public static IServiceCollection AddWeb(this IServiceCollection services)
+    public static WebApplicationBuilder AddWeb(this WebApplicationBuilder builder)
     {
+        // The assets (with their build-time compressed copies) are found through the build's manifest in every
+        // environment, not only Development: the test host and a plain `dotnet run` serve them as a publish does.
+        builder.WebHost.UseStaticWebAssets();
+        var services = builder.Services;
         services.AddRazorPages(o =>
         {
             o.Conventions.AuthorizeFolder("/", WebAuth.Policy);
@@ -25,10 +29,11 @@ public static class WebSetup
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
         services.Configure<RouteOptions>(o => o.LowercaseUrls = true);
+        services.Configure<Microsoft.AspNetCore.Mvc.CookieTempDataProviderOptions>(o => o.Cookie.Name = "rectification-notice");
         // Chinese text as text, not as &#x...; entities: pages half the size, readable when saved or printed to file.
         services.Configure<Microsoft.Extensions.WebEncoders.WebEncoderOptions>(o =>
             o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
-        return services;
+        return builder;
     }
 
     /// <summary>Security headers on every answer, pages and API alike.</summary>

@@ -103,7 +103,7 @@ public static partial class Zh
     {
         "township-report" => "乡镇党委排查上报",
         "supervision-team" => "督导组发现",
-        "plan" => "整顿方案",
+        "measure" => "整顿方案措施",
         "feedback" => "督导反馈单",
         _ => source,
     };

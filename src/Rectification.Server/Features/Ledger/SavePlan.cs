@@ -161,9 +161,14 @@ public static class SavePlan
                     Problem.RequireText(errors, $"{mp}.target", m.Target, 500);
                     Problem.RequireText(errors, $"{mp}.townshipResponsible", m.TownshipResponsible, 100);
                     Problem.RequireText(errors, $"{mp}.villageResponsible", m.VillageResponsible, 100);
-                    if (!ShanghaiTime.TryParseDay(m.Deadline, out _))
+                    if (!ShanghaiTime.TryParseDay(m.Deadline, out var deadline))
                     {
                         errors[$"{mp}.deadline"] = ["Required: a date as yyyy-MM-dd."];
+                    }
+                    else if (ShanghaiTime.EndOfDay(deadline) < clock.GetUtcNow())
+                    {
+                        // A measure due before the plan is even written is a typing mistake, not a plan.
+                        errors[$"{mp}.deadline"] = ["The deadline has already passed."];
                     }
                 }
             }
