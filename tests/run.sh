@@ -1,8 +1,31 @@
 #!/usr/bin/env bash
-# Runs every test of the solution: the fast core tests and the integration tests over real HTTP, a real SQLite file
-# and the real Quartz scheduler. Installs what the tests need that a bare machine with the .NET SDK lacks (none yet).
+# Runs every test of the solution: the fast core tests, the integration tests over real HTTP, a real SQLite file and
+# the real Quartz scheduler, and the browser tests in Debian's Chromium. Installs what the tests need that a bare
+# machine with the .NET SDK lacks: Chromium (Debian's package) and axe-core (npm) for the accessibility check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+apt_updated=
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    apt-get update -qq
+    apt_updated=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing Chromium for the browser tests..."
+  apt_install chromium
+fi
+if [ ! -f tests/a11y/node_modules/axe-core/axe.min.js ]; then
+  if ! command -v npm >/dev/null; then
+    echo "Installing npm for axe-core..."
+    apt_install nodejs npm
+  fi
+  echo "Installing axe-core for the accessibility check..."
+  npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error
+fi
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
