@@ -79,6 +79,8 @@ public static partial class Zh
         (EnglishRegex(@"^Send the flow as YAML in the request body\.$"), "请填写流程定义（YAML）。"),
         (EnglishRegex(@"^The file is not UTF-8.*$"), "文件不是 UTF-8 编码。"),
         (EnglishRegex(@"^At least one situation code.*$"), "请至少选择一种软弱涣散情形。"),
+        (EnglishRegex(@"^Evidence files are at most (\d+) MB\.$"), "证明材料最大 $1 MB。"),
+        (EnglishRegex(@"^A flow file is at most (\d+) KB\.$"), "流程文件最大 $1 KB。"),
     ];
 
     public static string Role(string key) => Roles.All.GetValueOrDefault(key, key);
@@ -199,7 +201,7 @@ public static partial class Zh
             "该案件刚被他人更新。页面已刷新为最新内容，您填写的内容仍在，请核对后重新提交。",
         StatusCodes.Status409Conflict when problem.Extensions?.ContainsKey("stage") == true => "案件已不在可办理此操作的阶段，请刷新页面。",
         StatusCodes.Status409Conflict => $"当前状态下不能进行此项操作。{Message(problem.Detail ?? "")}",
-        StatusCodes.Status413PayloadTooLarge => "文件太大：证明材料最大 10 MB。",
+        StatusCodes.Status413PayloadTooLarge => $"文件太大：{Message(problem.Detail ?? "")}",
         StatusCodes.Status415UnsupportedMediaType => "文件类型不支持：请上传 JPEG 或 PNG 照片，或 PDF 文件。",
         StatusCodes.Status401Unauthorized => Message(problem.Detail ?? "请先登录。"),
         _ => Message(problem.Detail ?? problem.Title),

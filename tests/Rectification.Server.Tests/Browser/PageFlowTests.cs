@@ -183,4 +183,26 @@ public sealed class PageFlowTests(Chromium chromium, BrowserApp app) : BrowserTe
         await admin.GetByRole(AriaRole.Button, new() { Name = "试运行" }).ClickAsync();
         await Expect(admin.GetByRole(AriaRole.Heading, new() { Name = "试运行结果（未做任何修改）" })).ToBeVisibleAsync();
     }
+
+    [Fact]
+    public async Task OnAPhone_TheCasePageFits_AndOnPaperTheLedgerDropsNavigationAndForms()
+    {
+        var id = await CaseIdAsync("沿江村"); // 江南乡, 集中整顿, with ledger items
+        var secretary = await SignInAsync("township-secretary-2");
+        await secretary.SetViewportSizeAsync(390, 844);
+        await secretary.GotoAsync($"/cases/{id}");
+        await secretary.EvaluateAsync("() => document.querySelectorAll('details').forEach(d => d.open = true)");
+        Assert.True(await secretary.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
+            "The page scrolls sideways on a phone.");
+        await Expect(secretary.GetByRole(AriaRole.Button, new() { Name = "报告完成" }).First).ToBeVisibleAsync();
+
+        var inspector = await SignInAsync("inspector");
+        await inspector.GotoAsync("/ledger");
+        await inspector.EmulateMediaAsync(new PageEmulateMediaOptions { Media = Media.Print });
+        await Expect(inspector.GetByRole(AriaRole.Navigation, new() { Name = "主菜单" })).ToBeHiddenAsync();
+        await Expect(inspector.GetByRole(AriaRole.Button, new() { Name = "筛选" })).ToBeHiddenAsync();
+        await Expect(inspector.Locator("tbody tr").First).ToBeVisibleAsync();
+        Directory.CreateDirectory(Chromium.Screenshots);
+        await inspector.PdfAsync(new PagePdfOptions { Path = Path.Combine(Chromium.Screenshots, "ledger-printed.pdf"), Format = "A4", Landscape = true });
+    }
 }

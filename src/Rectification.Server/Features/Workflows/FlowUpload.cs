@@ -10,32 +10,36 @@ public static class FlowUpload
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    public static async Task<Result<string>> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static Task<Result<string>> ReadAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        ReadAsync(request.Body, request.ContentLength, cancellationToken);
+
+    /// <summary>Reads a flow file from any stream (a request body, a file of a form) whose length may be announced.</summary>
+    public static async Task<Result<string>> ReadAsync(Stream body, long? length, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > FlowReader.MaxBytes)
-        {
-            return TooLarge();
-        }
-
-        var buffer = new byte[FlowReader.MaxBytes + 1];
-        var length = 0;
-        int read;
-        while (length < buffer.Length && (read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
-        {
-            length += read;
-        }
-
         if (length > FlowReader.MaxBytes)
         {
             return TooLarge();
         }
 
-        if (length == 0)
+        var buffer = new byte[FlowReader.MaxBytes + 1];
+        var total = 0;
+        int read;
+        while (total < buffer.Length && (read = await body.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
+        {
+            total += read;
+        }
+
+        if (total > FlowReader.MaxBytes)
+        {
+            return TooLarge();
+        }
+
+        if (total == 0)
         {
             return Problem.Invalid("body", "Send the flow as YAML in the request body.");
         }
 
-        var bytes = buffer.AsSpan(0, length);
+        var bytes = buffer.AsSpan(0, total);
         if (bytes.StartsWith(Encoding.UTF8.Preamble))
         {
             bytes = bytes[Encoding.UTF8.Preamble.Length..];

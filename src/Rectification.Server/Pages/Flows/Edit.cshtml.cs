@@ -64,6 +64,33 @@ public sealed class EditModel(FlowCatalog catalog, AppDbContext db, SaveDraft.Ha
         return Page();
     }
 
+    public async Task<IActionResult> OnPostUploadAsync(string key, IFormFile? file, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(key, cancellationToken))
+        {
+            return NotFound();
+        }
+
+        if (file is null)
+        {
+            Refuse("upload", Problem.Invalid("body", "Send the flow as YAML in the request body."));
+            return Page();
+        }
+
+        await using var stream = file.OpenReadStream();
+        var read = await FlowUpload.ReadAsync(stream, file.Length, cancellationToken);
+        if (!read.Succeeded)
+        {
+            Refuse("upload", read.Problem);
+            return Page();
+        }
+
+        // Loaded into the editor and checked; saved only by 保存草稿, like a typed edit.
+        Yaml = read.Value;
+        Check(Yaml);
+        return Page();
+    }
+
     public async Task<IActionResult> OnPostSaveAsync(string key, CancellationToken cancellationToken)
     {
         if (!await LoadAsync(key, cancellationToken))

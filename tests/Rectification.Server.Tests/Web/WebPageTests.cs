@@ -1,0 +1,156 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Rectification.Server.Tests.Infrastructure;
+
+namespace Rectification.Server.Tests.Web;
+
+/// <summary>The pages over plain HTTP: sign-in, CSRF refusals, role refusals, stale forms, headers and cookies.</summary>
+public sealed partial class WebPageTests(RectificationApp app) : IClassFixture<RectificationApp>
+{
+    [Fact]
+    public async Task Anonymous_IsSentToTheLoginPage()
+    {
+        using var client = NewClient();
+        var response = await client.GetAsync("/ledger");
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/login?ReturnUrl=%2Fledger", response.Headers.Location!.PathAndQuery);
+    }
+
+    [Fact]
+    public async Task WrongPassword_IsRefusedInChinese_AndTheNameIsKept()
+    {
+        using var client = NewClient();
+        var token = await TokenAsync(client, "/login");
+        var response = await client.PostAsync("/login", Form(("username", "township-secretary"), ("password", "wrong"), ("__RequestVerificationToken", token)));
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("用户名或密码错误", html, StringComparison.Ordinal);
+        Assert.Contains("value=\"township-secretary\"", html, StringComparison.Ordinal);
+        var cookies = response.Headers.TryGetValues("Set-Cookie", out var set) ? set.ToList() : [];
+        Assert.DoesNotContain(cookies, c => c.StartsWith("rectification=", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task SignIn_SetsAnHttpOnlyLaxCookie_ThatTheApiDoesNotAccept()
+    {
+        using var client = NewClient();
+        var token = await TokenAsync(client, "/login");
+        var response = await client.PostAsync("/login", Form(("username", "county-admin"), ("password", "Demo@2026"), ("__RequestVerificationToken", token)));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("rectification=", StringComparison.Ordinal));
+        Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("samesite=lax", cookie, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("expires", cookie, StringComparison.OrdinalIgnoreCase); // a session cookie
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/dashboard")).StatusCode);
+        // A cookie never authorises the API, so the API needs no CSRF defence.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task PostWithoutTheAntiForgeryToken_IsRefused_AndChangesNothing()
+    {
+        using var client = await SignedInAsync("county-admin");
+        using var api = await app.ClientForAsync("county-admin");
+        var id = await CaseIdAsync(api, "旺起村");
+        var before = (await api.GetCaseAsync(id)).GetProperty("version").GetInt32();
+
+        var response = await client.PostAsync($"/cases/{id}?handler=Act", Form(("action", "confirm"), ("version", before.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(before, (await api.GetCaseAsync(id)).GetProperty("version").GetInt32());
+    }
+
+    [Fact]
+    public async Task StaleForm_IsRefusedWith409_TheTypedCommentKept_AndNothingChanged()
+    {
+        using var client = await SignedInAsync("county-admin");
+        using var api = await app.ClientForAsync("county-admin");
+        var id = await CaseIdAsync(api, "孟家村"); // in 包保落实
+        var token = await TokenAsync(client, $"/cases/{id}");
+        var current = (await api.GetCaseAsync(id)).GetProperty("version").GetInt32();
+
+        var response = await client.PostAsync($"/cases/{id}?handler=Act", Form(("action", "assign"), ("version", (current - 1).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("comment", "已落实四个一包保"), ("field.countyLeader", "孙副区长"), ("__RequestVerificationToken", token)));
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("该案件刚被他人更新", html, StringComparison.Ordinal);
+        Assert.Contains("已落实四个一包保</textarea>", html, StringComparison.Ordinal);
+        Assert.Contains("value=\"孙副区长\"", html, StringComparison.Ordinal);
+        Assert.Equal(current, (await api.GetCaseAsync(id)).GetProperty("version").GetInt32());
+    }
+
+    [Fact]
+    public async Task FlowConfiguration_IsForCountyAdminsOnly()
+    {
+        using var secretary = await SignedInAsync("township-secretary");
+        var response = await secretary.GetAsync("/flows/rectification");
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/denied", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+
+        using var admin = await SignedInAsync("county-admin");
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/flows/rectification")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Pages_CarryHeadersThatKeepEverythingOnThisService()
+    {
+        using var client = NewClient();
+        var response = await client.GetAsync("/login");
+        var csp = string.Join(" ", response.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("default-src 'self'", csp, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+        Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotMatch(ExternalReference(), html);
+    }
+
+    [Fact]
+    public async Task LedgerExport_FromThePage_HasTheFilteredItems()
+    {
+        using var client = await SignedInAsync("township-secretary-2"); // 江南乡
+        var response = await client.GetAsync("/ledger?handler=export&status=open");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", response.Content.Headers.ContentType!.MediaType);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var sheets = MiniExcelLibs.MiniExcel.GetSheetNames(stream);
+        Assert.Contains("江南乡", sheets);
+        Assert.DoesNotContain("旺起镇", sheets);
+    }
+
+    private HttpClient NewClient() => app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    private async Task<HttpClient> SignedInAsync(string user)
+    {
+        var client = NewClient();
+        var token = await TokenAsync(client, "/login");
+        var response = await client.PostAsync("/login", Form(("username", user), ("password", "Demo@2026"), ("__RequestVerificationToken", token)));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        return client;
+    }
+
+    private static async Task<string> TokenAsync(HttpClient client, string path)
+    {
+        var html = await client.GetStringAsync(path);
+        return AntiForgeryToken().Match(html).Groups[1].Value;
+    }
+
+    private async Task<int> CaseIdAsync(HttpClient api, string village)
+    {
+        var villageId = await app.OrgIdAsync(village);
+        var cases = await (await api.GetAsync("/api/v1/cases?pageSize=100")).JsonAsync();
+        return cases.GetProperty("items").EnumerateArray().Single(c => c.GetProperty("village").GetProperty("id").GetInt32() == villageId).GetProperty("id").GetInt32();
+    }
+
+    private static FormUrlEncodedContent Form(params (string Key, string Value)[] fields) =>
+        new(fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value)));
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiForgeryToken();
+
+    [GeneratedRegex("(src|href)=\"(https?:)?//", RegexOptions.IgnoreCase)]
+    private static partial Regex ExternalReference();
+}
