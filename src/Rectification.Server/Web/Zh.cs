@@ -17,6 +17,7 @@ public static partial class Zh
     {
         ["comment"] = "意见",
         ["note"] = "说明",
+        ["fields"] = "字段",
         ["reason"] = "理由",
         ["method"] = "核实方式",
         ["fileName"] = "文件",
@@ -132,12 +133,14 @@ public static partial class Zh
 
     public static string DateTime(DateTimeOffset? instant) => instant is { } t ? ShanghaiTime.ToLocal(t).ToString("yyyy-MM-dd HH:mm", Invariant) : "—";
 
-    /// <summary>Working days left before a deadline, or behind it, as people say it.</summary>
-    public static string DaysLeft(int workingDays) => workingDays switch
+    /// <summary>Working days left before a deadline, or behind it, as people say it. A deadline passed over a weekend or
+    /// holiday is overdue with no working day behind it yet.</summary>
+    public static string DaysLeft(int workingDays, bool overdue) => (overdue, workingDays) switch
     {
-        > 0 => $"剩余 {workingDays} 个工作日",
-        0 => "今日到期",
-        _ => $"逾期 {-workingDays} 个工作日",
+        (true, < 0) => $"逾期 {-workingDays} 个工作日",
+        (true, _) => "已逾期",
+        (false, > 0) => $"剩余 {workingDays} 个工作日",
+        _ => "即将到期",
     };
 
     /// <summary>The field's Chinese name: <c>problems[0].measures[1].deadline</c> becomes 问题1 措施2 完成时限.</summary>
@@ -158,7 +161,7 @@ public static partial class Zh
                 "measures" => "措施",
                 var other => Fields.GetValueOrDefault(other, other),
             };
-            return $"{name}{int.Parse(match.Groups[2].Value, Invariant) + 1}";
+            return int.TryParse(match.Groups[2].Value, NumberStyles.None, Invariant, out var index) ? $"{name}{index + 1}" : part;
         }));
     }
 
@@ -209,6 +212,6 @@ public static partial class Zh
 
     private static Regex EnglishRegex(string pattern) => new(pattern, RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromSeconds(1));
 
-    [GeneratedRegex(@"^([A-Za-z]+)\[(\d+)\]$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^([A-Za-z]+)\[([0-9]{1,9})\]$", RegexOptions.CultureInvariant)]
     private static partial Regex IndexedRegex();
 }

@@ -157,10 +157,15 @@ public sealed class PageFlowTests(Chromium chromium, BrowserApp app) : BrowserTe
         var original = await editor.InputValueAsync();
         Assert.Contains("deadline: 15 working days", original, StringComparison.Ordinal);
 
-        // A broken edit first: the error names its line, and nothing is saved.
+        // A broken file uploaded first: the error names its line, the file's text is in the editor, and nothing is saved.
         var broken = original.Replace("    deadline: 15 working days", "    deadline: fifteen days", StringComparison.Ordinal);
-        await editor.FillAsync(broken);
-        await admin.GetByRole(AriaRole.Button, new() { Name = "检查" }).ClickAsync();
+        await admin.GetByLabel("或上传流程文件", new() { Exact = false }).SetInputFilesAsync(new FilePayload
+        {
+            Name = "rectification.yaml",
+            MimeType = "text/yaml",
+            Buffer = System.Text.Encoding.UTF8.GetBytes(broken),
+        });
+        await admin.GetByRole(AriaRole.Button, new() { Name = "上传并检查" }).ClickAsync();
         var line = broken.Split('\n').ToList().FindIndex(l => l.Contains("fifteen", StringComparison.Ordinal)) + 1;
         await Expect(admin.Locator("#check ~ ul li.error").First).ToContainTextAsync($"第 {line} 行");
         await Expect(editor).ToHaveValueAsync(broken.Replace("\r", "", StringComparison.Ordinal));

@@ -121,6 +121,92 @@ public sealed partial class WebPageTests(RectificationApp app) : IClassFixture<R
         Assert.DoesNotContain("旺起镇", sheets);
     }
 
+    [Fact]
+    public async Task RefusedReport_KeepsNoPhoto_AndChangesNothing()
+    {
+        using var api = await app.ClientForAsync("township-secretary-2");
+        var id = await CaseIdAsync(api, "沿江村"); // 江南乡, 集中整顿, open measures
+        var ledger = await (await api.GetAsync($"/api/v1/ledger?status=open")).JsonAsync();
+        var item = ledger.GetProperty("items").EnumerateArray().First(i => i.GetProperty("caseId").GetInt32() == id).GetProperty("id").GetInt32();
+        var before = (await api.GetCaseAsync(id)).GetProperty("version").GetInt32();
+        using var client = await SignedInAsync("township-secretary-2");
+        var token = await TokenAsync(client, $"/cases/{id}");
+
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(item.ToString(System.Globalization.CultureInfo.InvariantCulture)), "item" },
+            { new StringContent(new string('很', 2001)), "note" }, // one character too many for the report
+            { new StringContent(token), "__RequestVerificationToken" },
+        };
+        var photo = new ByteArrayContent(Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="));
+        photo.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        form.Add(photo, "photo", "照片.png");
+        var response = await client.PostAsync($"/cases/{id}?handler=Report", form);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("说明：请说明完成情况（最多2000字）。", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(before, (await api.GetCaseAsync(id)).GetProperty("version").GetInt32());
+        Assert.Empty((await (await api.GetAsync($"/api/v1/ledger/{item}/evidence")).JsonAsync()).EnumerateArray());
+        Assert.Empty(Directory.Exists(Path.Combine(app.DataDirectory, "evidence", id.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            ? Directory.GetFiles(Path.Combine(app.DataDirectory, "evidence", id.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            : []);
+    }
+
+    [Fact]
+    public async Task PlanRowCommand_KeepsTheVersionTheEditorWasLoadedAt()
+    {
+        using var api = await app.ClientForAsync("township-secretary");
+        var id = await CaseIdAsync(api, "东兴村"); // in 一村一策
+        var current = (await api.GetCaseAsync(id)).GetProperty("version").GetInt32();
+        using var client = await SignedInAsync("township-secretary");
+        var token = await TokenAsync(client, $"/cases/{id}");
+        var stale = (current - 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var response = await client.PostAsync($"/cases/{id}?handler=Plan", Form(("version", stale), ("command", "add-problem"),
+            ("Editor.Problems[0].Description", "写到一半的问题"), ("__RequestVerificationToken", token)));
+        var html = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("写到一半的问题", html, StringComparison.Ordinal);
+        Assert.Contains("问题 2", html, StringComparison.Ordinal);
+        // The next save carries the old version, so it is refused rather than overwriting a plan changed meanwhile.
+        Assert.Matches($"<form[^>]*handler=Plan[^>]*>\\s*<input type=\"hidden\" name=\"version\" value=\"{stale}\">", html);
+    }
+
+    [Fact]
+    public async Task Refusals_NameTheirFields_OnEveryPage()
+    {
+        using var client = await SignedInAsync("county-admin");
+        var dashboard = await client.GetAsync("/dashboard?year=1999");
+        Assert.Equal(HttpStatusCode.BadRequest, dashboard.StatusCode);
+        Assert.Contains("年度：", await dashboard.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var ledger = await client.GetAsync("/ledger?sort=zzz");
+        Assert.Contains("排序：", await ledger.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        // An action's field that is too long is named beside the field.
+        using var api = await app.ClientForAsync("county-admin");
+        var id = await CaseIdAsync(api, "孟家村"); // 包保落实
+        var token = await TokenAsync(client, $"/cases/{id}");
+        var version = (await api.GetCaseAsync(id)).GetProperty("version").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var response = await client.PostAsync($"/cases/{id}?handler=Act", Form(("action", "assign"), ("version", version),
+            ("field.countyLeader", new string('长', 501)), ("__RequestVerificationToken", token)));
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Matches("id=\"assign-countyLeader\"[^>]*aria-invalid=\"true\"", html);
+        Assert.Contains("<span class=\"field-error\">字段 countyLeader：", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WeeklyDispatch_IsForCountyAndCity_NotForTownships()
+    {
+        using var secretary = await SignedInAsync("township-secretary");
+        var response = await secretary.GetAsync("/dispatch");
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.StartsWith("/denied", response.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        using var api = await app.ClientForAsync("township-secretary");
+        Assert.Empty((await (await api.GetAsync("/api/v1/dispatch")).ExpectAsync(HttpStatusCode.OK)).EnumerateArray());
+    }
+
     private HttpClient NewClient() => app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
     private async Task<HttpClient> SignedInAsync(string user)

@@ -12,6 +12,8 @@ public sealed class WebTextTests
     [InlineData("problems[0].measures[1].deadline", "问题1 措施2 完成时限")]
     [InlineData("comment", "意见")]
     [InlineData("scores.organisation", "评分 organisation")]
+    [InlineData("fields.x[99999999999]", "字段 x[99999999999]")]
+    [InlineData("stages.a[٣]", "阶段对应 a[٣]")]
     public void Field_NamesNestedFieldsInChinese(string key, string expected) => Assert.Equal(expected, Zh.Field(key));
 
     [Theory]
@@ -36,6 +38,13 @@ public sealed class WebTextTests
         Assert.Contains("他人更新", Assert.Single(Zh.Explain(Rectification.Server.Features.Cases.Preconditions.Stale(4))).Text, StringComparison.Ordinal);
         Assert.Equal("未找到，或不在您的管辖范围内。", Assert.Single(Zh.Explain(Problem.NotFound("No case 9."))).Text);
     }
+
+    [Theory]
+    [InlineData(3, false, "剩余 3 个工作日")]
+    [InlineData(0, false, "即将到期")]
+    [InlineData(0, true, "已逾期")] // due on Friday, seen on Saturday: overdue, though no working day has passed
+    [InlineData(-2, true, "逾期 2 个工作日")]
+    public void DaysLeft_SaysOverdueEvenOverAWeekend(int days, bool overdue, string expected) => Assert.Equal(expected, Zh.DaysLeft(days, overdue));
 
     [Fact]
     public void PlanForm_RowCommands_ReshapeWithinLimits_AndNeverSave()

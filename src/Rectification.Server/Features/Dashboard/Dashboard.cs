@@ -100,7 +100,8 @@ public sealed class Dashboard(AppDbContext db, CaseStore cases, ListLedger.Handl
             var overdue = counts?.Overdue ?? 0;
             var late = overdueCases.GetValueOrDefault(u.Id);
             var share = open == 0 ? 0m : Math.Round((decimal)overdue / open, 3);
-            var grade = overdue == 0 && late == 0 ? Grade.Green : share >= RedShare ? Grade.Red : Grade.Yellow;
+            // Graded on the exact share; the rounded one is for display only.
+            var grade = overdue == 0 && late == 0 ? Grade.Green : open > 0 && (decimal)overdue / open >= RedShare ? Grade.Red : Grade.Yellow;
             return new UnitRow(u.Id, u.Name, byStage.Values.Sum(), byStage, open, overdue, late, share, grade);
         }).ToList();
 

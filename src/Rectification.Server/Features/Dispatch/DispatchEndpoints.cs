@@ -86,13 +86,17 @@ public static class DispatchEndpoints
         return stream;
     }
 
-    /// <summary>The dispatches the user may see: their county's, or every county's of their city.</summary>
+    /// <summary>The dispatches the user may see: their county's, or every county's of their city. It ranks the
+    /// townships, so it is for the county and the city; a township sees its own work on its pages.</summary>
     public static IQueryable<DispatchReport> Visible(AppDbContext db, CurrentUser user)
     {
         var reports = db.Set<DispatchReport>().AsNoTracking();
-        return user.OrgLevel == OrgLevel.City
-            ? reports.Where(d => db.OrgUnits.Any(o => o.Id == d.CountyId && o.ParentId == user.OrgUnitId))
-            : reports.Where(d => d.CountyId == user.CountyId);
+        return user.OrgLevel switch
+        {
+            OrgLevel.City => reports.Where(d => db.OrgUnits.Any(o => o.Id == d.CountyId && o.ParentId == user.OrgUnitId)),
+            OrgLevel.County => reports.Where(d => d.CountyId == user.OrgUnitId),
+            _ => reports.Where(d => false),
+        };
     }
 
     public static DispatchView View(DispatchReport report) => new(report.Id, report.CountyId, report.WeekOf, ShanghaiTime.ToLocal(report.GeneratedAt),

@@ -165,9 +165,12 @@ public static class Evidence
             return Problem.NotFound($"No evidence {id}.");
         }
 
-        return (evidence, Path.Combine(storage.DataDirectory, "evidence", evidence.CaseId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            evidence.StoredName));
+        return (evidence, PathOf(storage, evidence));
     }
+
+    /// <summary>Where an evidence file's bytes are kept: by case, under a name of our own.</summary>
+    public static string PathOf(StorageOptions storage, EvidenceFile evidence) =>
+        Path.Combine(storage.DataDirectory, "evidence", evidence.CaseId.ToString(System.Globalization.CultureInfo.InvariantCulture), evidence.StoredName);
 
     public static IEndpointRouteBuilder MapEvidenceEndpoints(this IEndpointRouteBuilder app)
     {

@@ -40,7 +40,8 @@ public sealed class MyWork(CaseStore cases, FlowCatalog flows, ListLedger.Handle
             .Include(c => c.Signatures)
             .Join(cases.Db.OrgUnits, c => c.VillageId, v => v.Id, (c, v) => new { Case = c, Village = v.Name })
             .Join(cases.Db.OrgUnits, x => x.Case.TownshipId, t => t.Id, (x, t) => new { x.Case, x.Village, Township = t.Name })
-            .OrderBy(x => x.Case.StageDeadline)
+            .OrderBy(x => x.Case.StageDeadline == null)
+            .ThenBy(x => x.Case.StageDeadline)
             .Take(MaxItems)
             .ToListAsync(cancellationToken);
         foreach (var x in open)

@@ -30,6 +30,7 @@ public sealed class DetailModel(
     Evidence.Handler evidence,
     RecordAcceptance.Handler recordAcceptance,
     AcceptanceSheet sheet,
+    StorageOptions storage,
     IWorkingCalendar calendar,
     TimeProvider clock) : WebPage
 {
@@ -63,6 +64,11 @@ public sealed class DetailModel(
 
     public int? WorkingDaysLeft { get; private set; }
 
+    public bool StageOverdue { get; private set; }
+
+    /// <summary>The case version the plan editor's content belongs to, when it was posted back.</summary>
+    public int? EditorVersion { get; private set; }
+
     public AcceptanceSheet Sheet => sheet;
 
     public async Task<IActionResult> OnGetAsync(int id, CancellationToken cancellationToken)
@@ -73,7 +79,7 @@ public sealed class DetailModel(
 
     public async Task<IActionResult> OnPostActAsync(int id, string action, int version, string? comment, CancellationToken cancellationToken)
     {
-        var fields = Request.Form.Where(f => f.Key.StartsWith("field.", StringComparison.Ordinal))
+        var fields = Form.Where(f => f.Key.StartsWith("field.", StringComparison.Ordinal))
             .ToDictionary(f => f.Key["field.".Length..], f => (string?)f.Value.ToString());
         var result = await act.HandleAsync(Me, id, action, version, new TakeAction.Request(comment, fields), cancellationToken);
         return await AfterAsync(id, $"action:{action}", result.Succeeded ? null : result.Problem, "已办理。", cancellationToken);
@@ -87,6 +93,8 @@ public sealed class DetailModel(
 
     public async Task<IActionResult> OnPostPlanAsync(int id, int version, string? command, CancellationToken cancellationToken)
     {
+        // The editor keeps the version its plan was loaded at: a plan changed meanwhile is refused, never overwritten.
+        EditorVersion = version;
         // Adding or removing rows only reshapes the form: nothing is saved until 保存方案.
         if (command is not null && Editor.Apply(command))
         {
@@ -103,22 +111,41 @@ public sealed class DetailModel(
         var form = $"report:{item}";
         if (string.IsNullOrWhiteSpace(note))
         {
-            // Checked before the photo is stored, so a report refused for its note leaves no evidence behind.
             return await AfterAsync(id, form, Problem.Invalid("note", "Say what was done (at most 2000 characters)."), "", cancellationToken);
         }
 
+        // The photo and the report are one change: if the report is refused, the photo is not kept either.
+        await using var transaction = await store.Db.Database.BeginTransactionAsync(cancellationToken);
+        EvidenceFile? stored = null;
+        Problem? problem = null;
         if (photo is { Length: > 0 })
         {
             await using var stream = photo.OpenReadStream();
             var uploaded = await evidence.UploadAsync(Me, item, Path.GetFileName(photo.FileName), stream, photo.Length, cancellationToken);
-            if (!uploaded.Succeeded)
-            {
-                return await AfterAsync(id, form, uploaded.Problem, "", cancellationToken);
-            }
+            (stored, problem) = (uploaded.Value, uploaded.Problem);
         }
 
-        var result = await changeItem.ReportAsync(Me, item, new ChangeLedgerItem.ReportRequest(note), cancellationToken);
-        return await AfterAsync(id, form, result.Succeeded ? null : result.Problem, "已报告完成，等待督导组核验销号。", cancellationToken);
+        if (problem is null)
+        {
+            var reported = await changeItem.ReportAsync(Me, item, new ChangeLedgerItem.ReportRequest(note), cancellationToken);
+            problem = reported.Problem;
+        }
+
+        if (problem is not null)
+        {
+            await transaction.RollbackAsync(cancellationToken);
+            store.Db.ChangeTracker.Clear();
+            if (stored is not null)
+            {
+                System.IO.File.Delete(Evidence.PathOf(storage, stored));
+            }
+
+            return await AfterAsync(id, form, problem, "", cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        await store.ScheduleDeferredAsync();
+        return Done("已报告完成，等待督导组核验销号。", $"/cases/{id}");
     }
 
     public async Task<IActionResult> OnPostEvidenceAsync(int id, int item, IFormFile? photo, CancellationToken cancellationToken)
@@ -153,7 +180,7 @@ public sealed class DetailModel(
         var errors = new Dictionary<string, string[]>();
         foreach (var item in sheet.Items)
         {
-            var text = Request.Form[$"score.{item.Key}"].ToString();
+            var text = Form[$"score.{item.Key}"].ToString();
             if (decimal.TryParse(text, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var points))
             {
                 scores[item.Key] = points;
@@ -208,6 +235,7 @@ public sealed class DetailModel(
         if (Case.StageDeadline is { } deadline && @case.EndedAt is null)
         {
             WorkingDaysLeft = DurationExpression.CountWorkingDays(ShanghaiTime.DateOf(clock.GetUtcNow()), ShanghaiTime.DateOf(deadline), calendar);
+            StageOverdue = deadline < clock.GetUtcNow();
         }
 
         var plan = await store.Db.Plans.AsNoTracking().Include(p => p.Problems).ThenInclude(p => p.Measures).SingleOrDefaultAsync(p => p.CaseId == id, cancellationToken);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Rectification.Server.Data;
 using Rectification.Server.Features.Dispatch;
+using Rectification.Server.Features.Orgs;
 using Rectification.Server.Web;
 
 namespace Rectification.Server.Pages.Dispatch;
@@ -16,11 +17,18 @@ public sealed class IndexModel(AppDbContext db) : WebPage
 
     public DispatchView? Shown { get; private set; }
 
-    public async Task OnGetAsync(CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
+        if (Me.OrgLevel is not (OrgLevel.County or OrgLevel.City))
+        {
+            return Forbid(Features.Auth.WebAuth.Scheme);
+        }
+
         Reports = (await DispatchEndpoints.Visible(db, Me).OrderByDescending(d => d.WeekOf).ThenBy(d => d.CountyId).Take(60).ToListAsync(cancellationToken))
             .Select(DispatchEndpoints.View).ToList();
-        Shown = Id is { } id ? Reports.FirstOrDefault(r => r.Id == id) : Reports.Count > 0 ? Reports[0] : null;
+        var chosen = Id is { } id ? await DispatchEndpoints.Visible(db, Me).SingleOrDefaultAsync(d => d.Id == id, cancellationToken) : null;
+        Shown = chosen is not null ? DispatchEndpoints.View(chosen) : Reports.Count > 0 ? Reports[0] : null;
+        return Page();
     }
 
     public async Task<IActionResult> OnGetExportAsync(int id, CancellationToken cancellationToken)

@@ -26,7 +26,7 @@ public sealed class MigrateModel(FlowCatalog catalog, MigrateCases.Handler migra
 
     /// <summary>The stage of the new version each old stage maps to: as posted, else the stage with the same key.</summary>
     public string? MappedTo(string stage) =>
-        Request.HasFormContentType && Request.Form.TryGetValue($"map.{stage}", out var posted) ? posted.ToString()
+        Form.TryGetValue($"map.{stage}", out var posted) ? posted.ToString()
         : ToFlow?.Definition.FindStage(stage)?.Key;
 
     public void OnGet(string key) => Load(key);
@@ -34,7 +34,7 @@ public sealed class MigrateModel(FlowCatalog catalog, MigrateCases.Handler migra
     public async Task<IActionResult> OnPostAsync(string key, bool execute, CancellationToken cancellationToken)
     {
         Load(key);
-        var stages = Request.Form.Where(f => f.Key.StartsWith("map.", StringComparison.Ordinal) && !string.IsNullOrEmpty(f.Value))
+        var stages = Form.Where(f => f.Key.StartsWith("map.", StringComparison.Ordinal) && !string.IsNullOrEmpty(f.Value))
             .ToDictionary(f => f.Key["map.".Length..], f => f.Value.ToString());
         var result = await migrate.HandleAsync(Me, key, new MigrateCases.Request(From, To, stages, !execute, null), cancellationToken);
         if (!result.Succeeded)
@@ -43,12 +43,13 @@ public sealed class MigrateModel(FlowCatalog catalog, MigrateCases.Handler migra
             return Page();
         }
 
-        Report = result.Value;
         if (execute)
         {
-            Notice = $"已迁移 {Report.Moved} 个案件，{Report.Unmapped} 个未对应、保持原版本。";
+            // Back to a GET, so a reload cannot run the migration again; each case's move is in its history.
+            return Done($"已迁移 {result.Value.Moved} 个案件，{result.Value.Unmapped} 个未对应、保持原版本。", $"/flows/{key}/migrate?from={From}&to={To}");
         }
 
+        Report = result.Value;
         return Page();
     }
 
