@@ -46,14 +46,7 @@ public abstract class BrowserTest(Chromium chromium, BrowserApp app) : IAsyncLif
     /// <summary>Marks the page whose screenshot the test leaves behind.</summary>
     protected void Showing(IPage page) => _last = page;
 
-    protected async Task<int> CaseIdAsync(string village)
-    {
-        using var client = await App.ClientForAsync("county-admin");
-        var page = await (await client.GetAsync("/api/v1/cases?pageSize=100")).JsonAsync();
-        var villageId = await App.OrgIdAsync(village);
-        return page.GetProperty("items").EnumerateArray().Single(c => c.GetProperty("village").GetProperty("id").GetInt32() == villageId)
-            .GetProperty("id").GetInt32();
-    }
+    protected Task<int> CaseIdAsync(string village) => App.CaseIdAsync(village);
 
     protected async Task<JsonElement> CaseAsync(int id)
     {

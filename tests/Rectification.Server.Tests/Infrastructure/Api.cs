@@ -29,6 +29,16 @@ public static class Api
         return orgs.EnumerateArray().Single(o => o.GetProperty("name").GetString() == name).GetProperty("id").GetInt32();
     }
 
+    /// <summary>The id of the demo case of a village (the demo lists each village at most once).</summary>
+    public static async Task<int> CaseIdAsync(this RectificationApp app, string village)
+    {
+        var villageId = await app.OrgIdAsync(village);
+        using var client = await app.ClientForAsync("county-admin");
+        var cases = await (await client.GetAsync("/api/v1/cases?pageSize=100")).ExpectAsync(HttpStatusCode.OK);
+        return cases.GetProperty("items").EnumerateArray().Single(c => c.GetProperty("village").GetProperty("id").GetInt32() == villageId)
+            .GetProperty("id").GetInt32();
+    }
+
     public static async Task<JsonElement> ProposeAsync(this HttpClient client, int villageId, params string[] situations)
     {
         var response = await client.PostAsJsonAsync("/api/v1/cases",

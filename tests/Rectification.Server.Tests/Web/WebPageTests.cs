@@ -53,7 +53,7 @@ public sealed partial class WebPageTests(RectificationApp app) : IClassFixture<R
     {
         using var client = await SignedInAsync("county-admin");
         using var api = await app.ClientForAsync("county-admin");
-        var id = await CaseIdAsync(api, "旺起村");
+        var id = await app.CaseIdAsync("旺起村");
         var before = (await api.GetCaseAsync(id)).GetProperty("version").GetInt32();
 
         var response = await client.PostAsync($"/cases/{id}?handler=Act", Form(("action", "confirm"), ("version", before.ToString(System.Globalization.CultureInfo.InvariantCulture))));
@@ -67,7 +67,7 @@ public sealed partial class WebPageTests(RectificationApp app) : IClassFixture<R
     {
         using var client = await SignedInAsync("county-admin");
         using var api = await app.ClientForAsync("county-admin");
-        var id = await CaseIdAsync(api, "孟家村"); // in 包保落实
+        var id = await app.CaseIdAsync("孟家村"); // in 包保落实
         var token = await TokenAsync(client, $"/cases/{id}");
         var current = (await api.GetCaseAsync(id)).GetProperty("version").GetInt32();
 
@@ -125,7 +125,7 @@ public sealed partial class WebPageTests(RectificationApp app) : IClassFixture<R
     public async Task RefusedReport_KeepsNoPhoto_AndChangesNothing()
     {
         using var api = await app.ClientForAsync("township-secretary-2");
-        var id = await CaseIdAsync(api, "沿江村"); // 江南乡, 集中整顿, open measures
+        var id = await app.CaseIdAsync("沿江村"); // 江南乡, 集中整顿, open measures
         var ledger = await (await api.GetAsync($"/api/v1/ledger?status=open")).JsonAsync();
         var item = ledger.GetProperty("items").EnumerateArray().First(i => i.GetProperty("caseId").GetInt32() == id).GetProperty("id").GetInt32();
         var before = (await api.GetCaseAsync(id)).GetProperty("version").GetInt32();
@@ -156,7 +156,7 @@ public sealed partial class WebPageTests(RectificationApp app) : IClassFixture<R
     public async Task PlanRowCommand_KeepsTheVersionTheEditorWasLoadedAt()
     {
         using var api = await app.ClientForAsync("township-secretary");
-        var id = await CaseIdAsync(api, "东兴村"); // in 一村一策
+        var id = await app.CaseIdAsync("东兴村"); // in 一村一策
         var current = (await api.GetCaseAsync(id)).GetProperty("version").GetInt32();
         using var client = await SignedInAsync("township-secretary");
         var token = await TokenAsync(client, $"/cases/{id}");
@@ -185,7 +185,7 @@ public sealed partial class WebPageTests(RectificationApp app) : IClassFixture<R
 
         // An action's field that is too long is named beside the field.
         using var api = await app.ClientForAsync("county-admin");
-        var id = await CaseIdAsync(api, "孟家村"); // 包保落实
+        var id = await app.CaseIdAsync("孟家村"); // 包保落实
         var token = await TokenAsync(client, $"/cases/{id}");
         var version = (await api.GetCaseAsync(id)).GetProperty("version").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture);
         var response = await client.PostAsync($"/cases/{id}?handler=Act", Form(("action", "assign"), ("version", version),
@@ -222,13 +222,6 @@ public sealed partial class WebPageTests(RectificationApp app) : IClassFixture<R
     {
         var html = await client.GetStringAsync(path);
         return AntiForgeryToken().Match(html).Groups[1].Value;
-    }
-
-    private async Task<int> CaseIdAsync(HttpClient api, string village)
-    {
-        var villageId = await app.OrgIdAsync(village);
-        var cases = await (await api.GetAsync("/api/v1/cases?pageSize=100")).JsonAsync();
-        return cases.GetProperty("items").EnumerateArray().Single(c => c.GetProperty("village").GetProperty("id").GetInt32() == villageId).GetProperty("id").GetInt32();
     }
 
     private static FormUrlEncodedContent Form(params (string Key, string Value)[] fields) =>

@@ -85,7 +85,7 @@ public sealed class Dashboard(AppDbContext db, CaseStore cases, ListLedger.Handl
         // Every unit directly below the area shows, with or without cases, so a township with nothing listed is seen too.
         var units = await db.OrgUnits.AsNoTracking().Where(o => o.ParentId == area.Id).OrderBy(o => o.Code).Select(o => new { o.Id, o.Name })
             .ToListAsync(cancellationToken);
-        var flow = flows.LatestFor("rectification", user.CountyId)?.Definition ?? flows.Keys.Select(k => flows.LatestFor(k, user.CountyId)?.Definition).FirstOrDefault(f => f is not null);
+        var flow = flows.LatestFor(flows.DefaultFlowKey, user.CountyId)?.Definition ?? flows.Keys.Select(k => flows.LatestFor(k, user.CountyId)?.Definition).FirstOrDefault(f => f is not null);
         var stageOrder = flow?.Stages.Select(s => (s.Key, s.Name)).ToList() ?? [];
         foreach (var extra in stageCounts.Select(s => s.Stage).Distinct().Where(s => stageOrder.All(o => o.Key != s)).Order(StringComparer.Ordinal))
         {

@@ -23,7 +23,7 @@ public sealed class IndexModel(ListCases.Handler list, FlowCatalog flows) : WebP
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
-        Stages = (flows.LatestFor("rectification", Me.CountyId)?.Definition.Stages ?? []).Select(s => (s.Key, s.Name)).ToList();
+        Stages = (flows.LatestFor(flows.DefaultFlowKey, Me.CountyId)?.Definition.Stages ?? []).Select(s => (s.Key, s.Name)).ToList();
         var result = await list.HandleAsync(Me, new ListCases.Query(null, null, Stage, Year, PageNumber, 50), cancellationToken);
         if (result.Succeeded)
         {
