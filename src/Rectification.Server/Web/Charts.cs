@@ -36,8 +36,9 @@ public static class Charts
         return svg.Append("</svg>").ToString();
     }
 
-    /// <summary>Cumulative listed (dashed) and converted (solid) branches month by month, one colour per series.</summary>
-    public static string Conversion(IReadOnlyList<ConversionSeries> series, string title)
+    /// <summary>Cumulative listed (dashed) and converted (solid) branches month by month, one colour per series; the
+    /// lines stop at <paramref name="months"/> (the current month of the current year: the future is not drawn flat).</summary>
+    public static string Conversion(IReadOnlyList<ConversionSeries> series, string title, int months = 12)
     {
         const int left = 40;
         const int top = 10;
@@ -64,13 +65,13 @@ public static class Charts
         for (var i = 0; i < series.Count; i++)
         {
             var colour = Palette[i % Palette.Length];
-            svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"6 4\" points=\"{Points(series[i].Listed, X, Y)}\"/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"3\" points=\"{Points(series[i].Converted, X, Y)}\"/>");
+            svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"6 4\" points=\"{Points(series[i].Listed.Take(months).ToList(), X, Y)}\"/>");
+            svg.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"3\" points=\"{Points(series[i].Converted.Take(months).ToList(), X, Y)}\"/>");
             var y = top + height + 40 + (i * 36);
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" x2=\"{left + 30}\" y1=\"{y}\" y2=\"{y}\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + 36}\" y=\"{y + 4}\" font-size=\"12\" fill=\"#1f2937\">{Escape(series[i].Name)} 列入（累计 {series[i].Listed[^1]}）</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + 36}\" y=\"{y + 4}\" font-size=\"12\" fill=\"#1f2937\">{Escape(series[i].Name)} 列入（累计 {series[i].Listed[Math.Clamp(months, 1, 12) - 1]}）</text>");
             svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left + 250}\" x2=\"{left + 280}\" y1=\"{y}\" y2=\"{y}\" stroke=\"{colour}\" stroke-width=\"3\"/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + 286}\" y=\"{y + 4}\" font-size=\"12\" fill=\"#1f2937\">转化（累计 {series[i].Converted[^1]}）</text>");
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + 286}\" y=\"{y + 4}\" font-size=\"12\" fill=\"#1f2937\">转化（累计 {series[i].Converted[Math.Clamp(months, 1, 12) - 1]}）</text>");
         }
 
         return svg.Append("</svg>").ToString();

@@ -47,6 +47,11 @@ public sealed class AccessibilityTests(Chromium chromium, BrowserApp app) : Brow
             var result = await page.EvaluateAsync<JsonElement>(
                 "async () => (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })).violations" +
                 ".map(v => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' ' + (n.failureSummary || '')) }))");
+            // Every screen checked is left for a person to look at too, not only the last.
+            Directory.CreateDirectory(Chromium.Screenshots);
+            var name = string.Concat(path.Select(c => char.IsLetterOrDigit(c) ? c : '_')).Trim('_');
+            var file = $"screen-{user}-{(name.Length == 0 ? "home" : name)}.png";
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Chromium.Screenshots, file), FullPage = true });
             findings.AddRange(result.EnumerateArray().Select(v => $"{path}: {v.GetProperty("id")} ({v.GetProperty("help")}): {v.GetProperty("nodes")}"));
         }
 

@@ -47,6 +47,19 @@ public sealed class WebTextTests
     public void DaysLeft_SaysOverdueEvenOverAWeekend(int days, bool overdue, string expected) => Assert.Equal(expected, Zh.DaysLeft(days, overdue));
 
     [Fact]
+    public void Charts_EscapeNames_AndStopAtTheCurrentMonth()
+    {
+        var listed = Enumerable.Range(1, 12).ToList();
+        var svg = Charts.Conversion([new Rectification.Server.Features.Dashboard.ConversionSeries("<script>县</script>", listed, listed)], "标题 & 图", 3);
+        Assert.DoesNotContain("<script>", svg, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;县&lt;/script&gt;", svg, StringComparison.Ordinal);
+        Assert.Contains("标题 &amp; 图", svg, StringComparison.Ordinal);
+        var points = System.Text.RegularExpressions.Regex.Matches(svg, "points=\"([^\"]*)\"").Select(m => m.Groups[1].Value.Split(' ').Length);
+        Assert.All(points, count => Assert.Equal(3, count));
+        Assert.Contains("累计 3", svg, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void PlanForm_RowCommands_ReshapeWithinLimits_AndNeverSave()
     {
         var form = PlanForm.From(SavePlan.View(null));
