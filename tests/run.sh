@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the solution: the fast core tests, the integration tests over real HTTP, a real SQLite file and
-# the real Quartz scheduler, and the browser tests in Debian's Chromium. Installs what the tests need that a bare
-# machine with the .NET SDK lacks: Chromium (Debian's package) and axe-core (npm) for the accessibility check.
+# the real Quartz scheduler, and the browser tests in Debian's Chromium; then the integration and browser tests again
+# on a real PostgreSQL server with Quartz clustered. Installs what the tests need that a bare machine with the .NET SDK
+# lacks: Chromium and PostgreSQL (Debian's packages) and axe-core (npm) for the accessibility check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,10 +28,15 @@ if [ ! -f tests/a11y/node_modules/axe-core/axe.min.js ]; then
   npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error
 fi
 
+postgres=$(bash tests/postgres.sh start)
+
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log"; bash tests/postgres.sh stop' EXIT
 status=0
+echo "== SQLite"
 dotnet test Rectification.sln --nologo 2>&1 | tee "$log" || status=$?
+echo "== PostgreSQL ($postgres)"
+RECTIFICATION_TEST_POSTGRES="$postgres" dotnet test tests/Rectification.Server.Tests --nologo --no-build 2>&1 | tee -a "$log" || status=$?
 
 # One closing line for any reader: the sum over the test assemblies.
 passed=$(grep -oE "Passed: +[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')

@@ -10,9 +10,20 @@ using Rectification.Server.Features.Workflows;
 
 namespace Rectification.Server.Data;
 
-/// <summary>The service's database: org tree, accounts, flow versions, cases and their history.</summary>
-public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbContext(options)
+/// <summary>The service's database: org tree, accounts, flow versions, cases and their history. On SQLite it is used as
+/// it is; on PostgreSQL through <see cref="PostgresDbContext"/>, which carries that provider's own migrations.</summary>
+public class AppDbContext : DbContext
 {
+    public AppDbContext(DbContextOptions<AppDbContext> options)
+        : base(options)
+    {
+    }
+
+    protected AppDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
     public DbSet<OrgUnit> OrgUnits => Set<OrgUnit>();
 
     public DbSet<User> Users => Set<User>();
@@ -54,7 +65,8 @@ public sealed class AppDbContext(DbContextOptions<AppDbContext> options) : DbCon
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
-        // SQLite has no date type: stored as UTC ticks, instants compare and sort correctly in SQL.
+        // SQLite has no date type: stored as UTC ticks, instants compare and sort correctly in SQL. PostgreSQL keeps the
+        // same bigint ticks, so both providers hold the same values and share every query.
         configurationBuilder.Properties<DateTimeOffset>().HaveConversion<UtcTicksConverter>();
         configurationBuilder.Properties<DateTimeOffset?>().HaveConversion<UtcTicksConverter>();
         configurationBuilder.Properties<Enum>().HaveConversion<string>().HaveMaxLength(32);

@@ -22,7 +22,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             DbUpdateConcurrencyException => (409, "Conflict", "The case was changed by someone else; reload it and try again.", null),
             DbUpdateException { InnerException: SqliteException { SqliteExtendedErrorCode: SqliteUniqueViolation or SqlitePrimaryKeyViolation } } =>
                 (409, "Conflict", "A conflicting change was saved first; reload and try again.", null),
+            DbUpdateException { InnerException: Npgsql.PostgresException { SqlState: PostgresUniqueViolation } } =>
+                (409, "Conflict", "A conflicting change was saved first; reload and try again.", null),
             DbUpdateException { InnerException: SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked } } or SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked } =>
+                (503, "Busy", "The database is busy; try again in a moment.", null),
+            DbUpdateException { InnerException: Npgsql.PostgresException { SqlState: PostgresSerializationFailure or PostgresDeadlock } }
+                or Npgsql.PostgresException { SqlState: PostgresSerializationFailure or PostgresDeadlock } =>
                 (503, "Busy", "The database is busy; try again in a moment.", null),
             FlowVersionUnavailableException unavailable => (503, "Flow unavailable", unavailable.Message, null),
             _ => (500, "Internal error", "An unexpected error occurred; it has been logged.", null),
@@ -47,6 +52,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
 
+    private const string PostgresUniqueViolation = "23505";
+    private const string PostgresSerializationFailure = "40001";
+    private const string PostgresDeadlock = "40P01";
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
     private const int SqlitePrimaryKeyViolation = 1555;

@@ -5,15 +5,26 @@ using Serilog;
 
 namespace Rectification.Server.Infrastructure;
 
+/// <summary>The database the service runs on: an embedded SQLite file for one county, PostgreSQL shared by several
+/// nodes for a province or the country.</summary>
+public enum DatabaseProvider
+{
+    Sqlite,
+    Postgres,
+}
+
 /// <summary>Where the service keeps its files; relative paths are resolved against the content root.</summary>
 public sealed record StorageOptions
 {
     public const string Section = "Storage";
 
-    /// <summary>The folder for the key ring and (later) evidence files. Default: data/.</summary>
+    /// <summary>The folder for the key ring and evidence files. Default: data/.</summary>
     public string DataDirectory { get; init; } = "data";
 
-    /// <summary>The SQLite connection string with its file resolved to an absolute path.</summary>
+    /// <summary>Database:Provider. Default: Sqlite.</summary>
+    public DatabaseProvider Provider { get; init; } = DatabaseProvider.Sqlite;
+
+    /// <summary>The connection string: for SQLite with its file resolved to an absolute path.</summary>
     public string ConnectionString { get; init; } = "";
 }
 
@@ -54,7 +65,8 @@ public static class HostingSetup
         return builder;
     }
 
-    /// <summary>Resolves the data directory and the SQLite connection string (a file under data/ by default).</summary>
+    /// <summary>Resolves the data directory, the database provider and its connection string (SQLite: a file under
+    /// data/ by default).</summary>
     public static WebApplicationBuilder AddStorage(this WebApplicationBuilder builder)
     {
         var root = builder.Environment.ContentRootPath;
@@ -62,11 +74,23 @@ public static class HostingSetup
         var dataDir = Path.GetFullPath(storage.DataDirectory, root);
         Directory.CreateDirectory(dataDir);
 
-        var connection = new SqliteConnectionStringBuilder(
-            builder.Configuration.GetConnectionString("Rectification") ?? "Data Source=data/rectification.db");
-        connection.DataSource = Path.GetFullPath(connection.DataSource, root);
-        Directory.CreateDirectory(Path.GetDirectoryName(connection.DataSource)!);
-        var resolved = storage with { DataDirectory = dataDir, ConnectionString = connection.ToString() };
+        var provider = builder.Configuration.GetValue<DatabaseProvider?>("Database:Provider") ?? DatabaseProvider.Sqlite;
+        var configured = builder.Configuration.GetConnectionString("Rectification");
+        string connectionString;
+        if (provider == DatabaseProvider.Postgres)
+        {
+            connectionString = configured ?? throw new InvalidOperationException(
+                "Database:Provider is Postgres: set ConnectionStrings:Rectification (e.g. Host=127.0.0.1;Port=5432;Database=rectification;Username=...;Password=...).");
+        }
+        else
+        {
+            var connection = new SqliteConnectionStringBuilder(configured ?? "Data Source=data/rectification.db");
+            connection.DataSource = Path.GetFullPath(connection.DataSource, root);
+            Directory.CreateDirectory(Path.GetDirectoryName(connection.DataSource)!);
+            connectionString = connection.ToString();
+        }
+
+        var resolved = storage with { DataDirectory = dataDir, Provider = provider, ConnectionString = connectionString };
         builder.Services.AddSingleton(resolved);
         ((IHostApplicationBuilder)builder).Properties[typeof(StorageOptions)] = resolved;
 

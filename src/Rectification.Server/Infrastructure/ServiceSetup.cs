@@ -17,7 +17,17 @@ public static class ServiceSetup
         var services = builder.Services;
         var storage = builder.Storage();
         // Split queries: a case with its situations, fields, signatures and timers would otherwise multiply rows.
-        services.AddDbContext<AppDbContext>(o => o.UseSqlite(storage.ConnectionString, sqlite => sqlite.UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)));
+        if (storage.Provider == DatabaseProvider.Postgres)
+        {
+            services.AddDbContext<AppDbContext, PostgresDbContext>(o =>
+                o.UseNpgsql(storage.ConnectionString, npgsql => npgsql.UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)));
+        }
+        else
+        {
+            services.AddDbContext<AppDbContext>(o =>
+                o.UseSqlite(storage.ConnectionString, sqlite => sqlite.UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)));
+        }
+
         services.AddSingleton(TimeProvider.System);
         services.AddSimulatedClock(builder.Configuration);
         services.AddSingleton<IWorkingCalendar>(sp => LoadCalendar(builder.Configuration["Calendar:Directory"], sp.GetRequiredService<ILoggerFactory>().CreateLogger("Calendar")));

@@ -22,8 +22,12 @@ public sealed class StartupInitializer(IServiceScopeFactory scopes, FlowCatalog 
             logger.LogInformation("Database migrated: {Migrations}", pending);
         }
 
-        // WAL lets readers go on while one request writes; it is a property of the file, so set once here.
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        if (db.Database.IsSqlite())
+        {
+            // WAL lets readers go on while one request writes; it is a property of the file, so set once here.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+
         await flows.LoadAsync(db, cancellationToken);
         await scope.ServiceProvider.GetRequiredService<Features.Cases.RecomputeDeadlines>().RunAsync(cancellationToken);
         if (demo.Seed)

@@ -9,10 +9,15 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Rectification.Server.Tests.Infrastructure;
 
-/// <summary>The whole service in process, over a real SQLite file in a fresh temp folder, the real Quartz scheduler,
-/// demo data seeded, and a fake clock pinned to Monday 2026-03-02 09:00 in Shanghai. One per test class.</summary>
+/// <summary>The whole service in process, over a real SQLite file in a fresh temp folder (or a fresh database on the
+/// PostgreSQL server named by RECTIFICATION_TEST_POSTGRES), the real Quartz scheduler, demo data seeded, and a fake
+/// clock pinned to Monday 2026-03-02 09:00 in Shanghai. One per test class.</summary>
 public class RectificationApp : WebApplicationFactory<Program>
 {
+    /// <summary>The PostgreSQL server the suite runs on instead of SQLite files, when set (tests/run.sh sets it for its
+    /// second pass): a connection string without a database; each app gets a database of its own.</summary>
+    public static string? Postgres { get; } = Environment.GetEnvironmentVariable("RECTIFICATION_TEST_POSTGRES") is { Length: > 0 } server ? server : null;
+
     /// <summary>The start of every test's world: a Monday morning early in the rectification year.</summary>
     public static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.FromHours(8));
 
@@ -40,6 +45,11 @@ public class RectificationApp : WebApplicationFactory<Program>
 
     public string DatabaseFile => Path.Combine(DataDirectory, "rectification.db");
 
+    /// <summary>On PostgreSQL: the database of this app's data folder, so a restart over the folder finds it again.</summary>
+    public string DatabaseName => "rect_" + Path.GetFileName(DataDirectory);
+
+    public string ConnectionString => Postgres is null ? $"Data Source={DatabaseFile}" : $"{Postgres};Database={DatabaseName}";
+
     /// <summary>Whether the service runs on <see cref="Clock"/>; a drill test runs it on its own simulated clock instead.</summary>
     protected virtual bool UseFakeClock => true;
 
@@ -51,7 +61,8 @@ public class RectificationApp : WebApplicationFactory<Program>
         builder.UseEnvironment("Testing");
         var settings = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Rectification"] = $"Data Source={DatabaseFile}",
+            ["ConnectionStrings:Rectification"] = ConnectionString,
+            ["Database:Provider"] = Postgres is null ? "Sqlite" : "Postgres",
             ["Storage:DataDirectory"] = DataDirectory,
             ["Demo:Seed"] = "true",
             ["Serilog:MinimumLevel:Default"] = "Warning",
@@ -100,6 +111,15 @@ public class RectificationApp : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (disposing && _ownsDirectory && Postgres is not null)
+        {
+            using var connection = new Npgsql.NpgsqlConnection($"{Postgres};Database=postgres");
+            connection.Open();
+            using var drop = connection.CreateCommand();
+            drop.CommandText = $"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)";
+            drop.ExecuteNonQuery();
+        }
+
         if (disposing && _ownsDirectory)
         {
             try

@@ -16,7 +16,7 @@ public sealed class PlatformTests(RectificationApp app) : IClassFixture<Rectific
         var response = await client.GetAsync("/health");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", await response.Content.ReadAsStringAsync());
-        Assert.True(File.Exists(app.DatabaseFile));
+        Assert.Equal(RectificationApp.Postgres is null, File.Exists(app.DatabaseFile));
     }
 
     [Fact]

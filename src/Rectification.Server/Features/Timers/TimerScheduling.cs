@@ -19,6 +19,10 @@ public sealed record TimerOptions
 
     /// <summary>The Quartz scheduler's name; all nodes of one deployment share it. Default: Rectification.</summary>
     public string SchedulerName { get; init; } = "Rectification";
+
+    /// <summary>How often a clustered node (PostgreSQL) tells the others it is alive; a node silent for twice this is
+    /// taken to be dead and its triggers are taken over. Default: 10 seconds.</summary>
+    public TimeSpan ClusterCheckinInterval { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Puts a one-shot Quartz trigger at each timer's due time, in Quartz's persistent store. The trigger only

@@ -33,7 +33,23 @@ public static class TimerSetup
                 .WithSimpleSchedule(s => s.WithInterval(options.SweepInterval).RepeatForever().WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
             q.UsePersistentStore(s =>
             {
-                s.UseSqlite(SqliteFactory.Instance, storage.ConnectionString);
+                if (storage.Provider == DatabaseProvider.Postgres)
+                {
+                    // Several nodes share one database: each trigger fires on exactly one of them, and when a node dies
+                    // another takes its triggers over once it has missed its check-ins.
+                    s.UsePostgres(Npgsql.NpgsqlFactory.Instance, storage.ConnectionString);
+                    s.UseClustering(c =>
+                    {
+                        c.CheckinInterval = options.ClusterCheckinInterval;
+                        c.CheckinMisfireThreshold = options.ClusterCheckinInterval * 2;
+                    });
+                }
+                else
+                {
+                    // Quartz refuses to cluster on SQLite: one node owns the file.
+                    s.UseSqlite(SqliteFactory.Instance, storage.ConnectionString);
+                }
+
                 s.ProvisionSchema();
             });
         });

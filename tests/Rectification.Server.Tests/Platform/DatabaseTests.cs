@@ -1,0 +1,42 @@
+using System.Net;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Rectification.Server.Data;
+using Rectification.Server.Tests.Infrastructure;
+
+namespace Rectification.Server.Tests.Platform;
+
+/// <summary>The two providers' migrations describe the same current model, and on either the database itself refuses
+/// to change history behind the service's back.</summary>
+public sealed class DatabaseTests(RectificationApp app) : IClassFixture<RectificationApp>
+{
+    [Fact]
+    public void Migrations_OfBothProviders_DescribeTheCurrentModel()
+    {
+        using var connection = new SqliteConnection("Data Source=:memory:");
+        using var sqlite = new AppDbContext(new DbContextOptionsBuilder<AppDbContext>().UseSqlite(connection).Options);
+        Assert.False(sqlite.Database.HasPendingModelChanges(), "The model changed: add a migration for SQLite (see the README).");
+        using var postgres = new PostgresDbContextFactory().CreateDbContext([]);
+        Assert.False(postgres.Database.HasPendingModelChanges(), "The model changed: add a migration for PostgreSQL (see the README).");
+        Assert.Equal(
+            sqlite.Model.GetEntityTypes().Select(e => e.GetTableName()).Order(StringComparer.Ordinal),
+            postgres.Model.GetEntityTypes().Select(e => e.GetTableName()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task History_EditedOrDeletedInTheDatabase_IsRefusedByTheDatabase()
+    {
+        using (var client = await app.ClientForAsync("county-admin"))
+        {
+            await (await client.GetAsync("/api/v1/cases")).ExpectAsync(HttpStatusCode.OK);
+        }
+
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        Assert.True(await db.CaseEvents.AnyAsync());
+        await Assert.ThrowsAnyAsync<Exception>(() => db.Database.ExecuteSqlRawAsync("UPDATE \"CaseEvents\" SET \"Comment\" = 'edited'"));
+        await Assert.ThrowsAnyAsync<Exception>(() => db.Database.ExecuteSqlRawAsync("DELETE FROM \"CaseEvents\""));
+        Assert.DoesNotContain(await db.CaseEvents.Select(e => e.Comment).ToListAsync(), c => c == "edited");
+    }
+}
