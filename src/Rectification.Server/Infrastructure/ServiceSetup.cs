@@ -17,15 +17,19 @@ public static class ServiceSetup
         var services = builder.Services;
         var storage = builder.Storage();
         // Split queries: a case with its situations, fields, signatures and timers would otherwise multiply rows.
+        // A list in a query (ids.Contains(x)) goes as one parameter (a JSON array on SQLite, an array on PostgreSQL):
+        // EF 10's default of one parameter per element breaks SQLite's limit of 32,766 once a sweep reads a country.
         if (storage.Provider == DatabaseProvider.Postgres)
         {
-            services.AddDbContext<AppDbContext, PostgresDbContext>(o =>
-                o.UseNpgsql(storage.ConnectionString, npgsql => npgsql.UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)));
+            services.AddDbContext<AppDbContext, PostgresDbContext>(o => o.UseNpgsql(storage.ConnectionString, npgsql => npgsql
+                .UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)
+                .UseParameterizedCollectionMode(ParameterTranslationMode.Parameter)));
         }
         else
         {
-            services.AddDbContext<AppDbContext>(o =>
-                o.UseSqlite(storage.ConnectionString, sqlite => sqlite.UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)));
+            services.AddDbContext<AppDbContext>(o => o.UseSqlite(storage.ConnectionString, sqlite => sqlite
+                .UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)
+                .UseParameterizedCollectionMode(ParameterTranslationMode.Parameter)));
         }
 
         services.AddSingleton(TimeProvider.System);

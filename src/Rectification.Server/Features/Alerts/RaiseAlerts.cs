@@ -18,6 +18,8 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
     /// <summary>Reminder days and escalation steps in force for one subject: its flow's own, else the defaults.</summary>
     private sealed record Policy(IReadOnlyList<int> Remind, IReadOnlyList<(int After, string To)> Escalate);
 
+    private const int AlertBatch = 500;
+
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         using var scope = scopes.CreateScope();
@@ -77,7 +79,7 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
         var countyIds = subjects.Select(s => s.County).Distinct().ToList();
         var countyCodes = await db.OrgUnits.AsNoTracking().Where(o => countyIds.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.Code, cancellationToken);
         var countyOfCase = subjects.GroupBy(s => s.CaseId).ToDictionary(g => g.Key, g => g.First().County);
-        foreach (var alert in fresh)
+        void Add(Alert alert)
         {
             db.Add(alert);
             // In the same save as the alert: a channel that is down gets it later, never loses it.
@@ -98,15 +100,43 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
                 alert.Late,
                 alert.Message,
             });
+        }
+
+        // Saved a few hundred at a time, each batch one transaction with its outbox messages: one commit per alert made
+        // 10,000 simultaneous deadlines take minutes. A batch refused because another node raised one of its alerts
+        // meanwhile is saved again alert by alert, so the unique key keeps each to once and the rest still go in.
+        foreach (var batch in fresh.Chunk(AlertBatch))
+        {
+            foreach (var alert in batch)
+            {
+                Add(alert);
+            }
+
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
             }
             catch (DbUpdateException)
             {
-                // Raised meanwhile by another node: the unique key kept it to once.
                 db.ChangeTracker.Clear();
+                foreach (var alert in batch)
+                {
+                    alert.Id = 0;
+                    Add(alert);
+                    try
+                    {
+                        await db.SaveChangesAsync(cancellationToken);
+                    }
+                    catch (DbUpdateException)
+                    {
+                        // Raised meanwhile by another node: the unique key kept it to once.
+                    }
+
+                    db.ChangeTracker.Clear();
+                }
             }
+
+            db.ChangeTracker.Clear();
         }
 
         if (fresh.Count > 0)

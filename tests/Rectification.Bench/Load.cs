@@ -1,0 +1,355 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Rectification.Bench;
+
+/// <summary>The measurements against the running service, over HTTP from this process (the load generator is not the
+/// service's process), with the raw-driver baseline measured in the same run.</summary>
+internal sealed partial class Load(ServiceProcess service, Results results, Dataset dataset, Options options) : IDisposable
+{
+    private static readonly int[] Concurrency = [1, 16, 64];
+
+    private readonly HttpClient _http = new() { BaseAddress = new Uri(service.Url), Timeout = TimeSpan.FromMinutes(5) };
+
+    public void Dispose() => _http.Dispose();
+
+    public async Task RunAsync(string dataDirectory, string connectionString)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        results.Add("memory when idle (RSS)", service.Memory().Rss, "MB", "");
+
+        var admin = await TokenAsync("bench-county-admin");
+        var inspector = await TokenAsync("bench-inspector");
+        var secretaries = new List<string>();
+        for (var i = 1; i <= dataset.SecretaryCount; i++)
+        {
+            secretaries.Add(await TokenAsync($"bench-secretary-{i}"));
+        }
+
+        // The empty sweep: nothing is due in the generated country, so each periodic sweep finds nothing.
+        var sweeps = await SweepsAsync(dataDirectory, 3, TimeSpan.FromMinutes(10));
+        results.Add("overdue sweep finding nothing (median of 3)", Median(sweeps), "ms", "< 50");
+
+        await ListsAndDashboardAsync(admin);
+        await ExportAsync(admin);
+        await ActionsAsync(inspector, secretaries, connectionString);
+        await DeadlinesAsync(dataDirectory, connectionString);
+    }
+
+    private async Task ListsAndDashboardAsync(string admin)
+    {
+        var random = new Random(7);
+        var list = await TimeAsync(200, _ => GetAsync(admin, $"/api/v1/ledger?page={random.Next(1, 200)}&pageSize=50"));
+        results.Add("ledger list, county admin, p95 (200 pages)", Percentile(list, 0.95), "ms", "< 100");
+        var filtered = await TimeAsync(100, i => GetAsync(admin, i % 2 == 0 ? "/api/v1/ledger?status=reported&sort=-deadline" : "/api/v1/ledger?overdue=true&situation=3"));
+        results.Add("ledger list with filters, p95 (100)", Percentile(filtered, 0.95), "ms", "< 100");
+        var dashboard = await TimeAsync(50, _ => GetAsync(admin, "/api/v1/dashboard"));
+        results.Add("county dashboard, p95 (50)", Percentile(dashboard, 0.95), "ms", "< 100");
+        var work = await TimeAsync(50, _ => GetAsync(admin, "/api/v1/my-work"));
+        results.Add("my work (我的待办), county admin, p95 (50)", Percentile(work, 0.95), "ms", "< 100");
+    }
+
+    private async Task ExportAsync(string admin)
+    {
+        var watch = Stopwatch.StartNew();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/ledger/export.xlsx");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", admin);
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        response.EnsureSuccessStatusCode();
+        var bytes = (await response.Content.ReadAsByteArrayAsync()).Length;
+        results.Add($"Excel export, bench county (20,000 items, {bytes / 1024:N0} KB)", watch.Elapsed.TotalMilliseconds, "ms", "< 3000");
+        results.Add("service peak memory after the export (VmHWM)", service.Memory().Peak, "MB", "< 200 for the export");
+    }
+
+    // Tick-offs (inspector) and completion reports (township secretaries) at 1, 16 and 64 clients, half each; then the
+    // same number of single-row durable UPDATE transactions straight through the driver.
+    private async Task ActionsAsync(string inspector, List<string> secretaries, string connectionString)
+    {
+        await using var db = Open(connectionString);
+        await db.OpenAsync();
+        // Items taken case by case in turn, so concurrent clients work on different cases, as inspectors and townships do;
+        // two changes to one case at once are refused (409) by design and would measure conflicts, not throughput.
+        var reported = Interleave(await IdsAsync(db, $"SELECT \"Id\", \"CaseId\" FROM \"LedgerItems\" WHERE \"Status\" = 'Reported' AND \"CountyId\" = {dataset.BenchCountyId}"));
+        var open = Interleave(await IdsAsync(db, $"SELECT \"Id\", \"CaseId\", \"TownshipId\" FROM \"LedgerItems\" WHERE \"Status\" = 'Open' AND \"CountyId\" = {dataset.BenchCountyId}"));
+        var townships = open.Select(o => o.Township).Distinct().Order().ToList();
+        var tickQueue = new Queue<int>(reported.Select(r => r.Id));
+        var reportQueue = new Queue<(int Id, int Township)>(open.Select(o => (o.Id, o.Township)));
+        foreach (var clients in Concurrency)
+        {
+            var count = clients == 1 ? 200 : clients == 16 ? 800 : 1600;
+            var work = new List<Func<Task<double>>>();
+            for (var i = 0; i < count; i++)
+            {
+                if (i % 2 == 0 && tickQueue.Count > 0)
+                {
+                    var item = tickQueue.Dequeue();
+                    work.Add(() => PostAsync(inspector, $"/api/v1/ledger/{item}/tick", new { method = "查看资料", note = "基准" }));
+                }
+                else
+                {
+                    var (item, township) = reportQueue.Dequeue();
+                    var token = secretaries[townships.IndexOf(township) % secretaries.Count];
+                    work.Add(() => PostAsync(token, $"/api/v1/ledger/{item}/report", new { note = "已完成" }));
+                }
+            }
+
+            var (latencies, elapsed) = await RunConcurrentlyAsync(work, clients);
+            var perSecond = count / elapsed.TotalSeconds;
+            var baseline = await BaselineAsync(connectionString, reported.Select(r => r.Id).Take(count).ToList(), clients);
+            results.Add($"tick-offs and reports, {clients} client(s): refused as concurrent (409, retried)", Interlocked.Exchange(ref _conflicts, 0), "", "");
+            results.Add($"tick-offs and reports, {clients} client(s): throughput", perSecond, "/s", "");
+            results.Add($"tick-offs and reports, {clients} client(s): p50 / p99",
+                string.Create(CultureInfo.InvariantCulture, $"{Percentile(latencies, 0.5):0.#} / {Percentile(latencies, 0.99):0.#} ms"), clients == 64 ? "p99 < 50 ms" : "");
+            results.Add($"raw driver single-row UPDATE transactions, {clients} client(s)", baseline, "/s", "");
+            results.Add($"service ÷ raw driver, {clients} client(s)", perSecond / baseline, "", "≥ 0.5");
+        }
+    }
+
+    // 10,000 open items fall due at once; the time from then until their overdue alerts are all stored.
+    private async Task DeadlinesAsync(string dataDirectory, string connectionString)
+    {
+        await using var db = Open(connectionString);
+        await db.OpenAsync();
+        var due = TimeProvider.System.GetUtcNow().AddSeconds(-1).UtcTicks;
+        int falling;
+        await using (var update = db.CreateCommand())
+        {
+            update.CommandText = $"UPDATE \"LedgerItems\" SET \"Deadline\" = {due} WHERE \"Id\" IN (SELECT \"Id\" FROM \"LedgerItems\" WHERE \"Status\" = 'Open' ORDER BY \"Id\" LIMIT 10000)";
+            falling = await update.ExecuteNonQueryAsync();
+        }
+
+        var watch = Stopwatch.StartNew();
+        var what = $"{falling:N0} deadlines at once until their overdue alerts are stored (sweep every 2 s)";
+        while (await CountAsync(db, $"SELECT count(*) FROM \"Alert\" WHERE \"Kind\" = 'Overdue' AND \"DueAt\" = {due}") < falling)
+        {
+            if (watch.Elapsed > TimeSpan.FromMinutes(5))
+            {
+                results.Add(what, "over 5 minutes", "< 10 s");
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        results.Add(what, watch.Elapsed.TotalMilliseconds, "ms", "< 10000");
+        var after = await SweepsAsync(dataDirectory, 1, TimeSpan.FromMinutes(1));
+        results.Add("the sweep that raised them", after.Max(), "ms", "");
+    }
+
+    private async Task<double> BaselineAsync(string connectionString, List<int> ids, int clients)
+    {
+        var queue = new Queue<int>(ids);
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+        {
+            await using var db = Open(connectionString);
+            await db.OpenAsync();
+            while (true)
+            {
+                int id;
+                lock (queue)
+                {
+                    if (!queue.TryDequeue(out id))
+                    {
+                        return;
+                    }
+                }
+
+                // One durable transaction per row, as the service commits one per request.
+                for (var attempt = 0; ; attempt++)
+                {
+                    try
+                    {
+                        await using var transaction = await db.BeginTransactionAsync();
+                        await using var update = db.CreateCommand();
+                        update.Transaction = transaction;
+                        update.CommandText = $"UPDATE \"LedgerItems\" SET \"ReportNote\" = 'baseline' WHERE \"Id\" = {id}";
+                        await update.ExecuteNonQueryAsync();
+                        await transaction.CommitAsync();
+                        break;
+                    }
+                    catch (SqliteException e) when (e.SqliteErrorCode == 5 && attempt < 50)
+                    {
+                        await Task.Delay(1);
+                    }
+                }
+            }
+        }));
+        return ids.Count / watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<(List<double> Latencies, TimeSpan Elapsed)> RunConcurrentlyAsync(List<Func<Task<double>>> work, int clients)
+    {
+        var queue = new Queue<Func<Task<double>>>(work);
+        var latencies = new List<double>();
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async _ =>
+        {
+            while (true)
+            {
+                Func<Task<double>>? next;
+                lock (queue)
+                {
+                    if (!queue.TryDequeue(out next))
+                    {
+                        return;
+                    }
+                }
+
+                var latency = await next();
+                lock (latencies)
+                {
+                    latencies.Add(latency);
+                }
+            }
+        }));
+        return (latencies, watch.Elapsed);
+    }
+
+    private int _conflicts;
+
+    // A refused concurrent change is retried, as a person reloading the page would; each refusal is counted.
+    private async Task<double> PostAsync(string token, string path, object body)
+    {
+        var watch = Stopwatch.StartNew();
+        for (var attempt = 0; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await _http.SendAsync(request);
+            if (response.IsSuccessStatusCode)
+            {
+                return watch.Elapsed.TotalMilliseconds;
+            }
+
+            if (response.StatusCode != System.Net.HttpStatusCode.Conflict || attempt >= 5)
+            {
+                throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+
+            Interlocked.Increment(ref _conflicts);
+        }
+    }
+
+    private static List<(int Id, int Case, int Township)> Interleave(List<(int Id, int Case, int Township)> items) =>
+        items.GroupBy(i => i.Case).SelectMany(g => g.Select((item, index) => (item, index))).OrderBy(x => x.index).ThenBy(x => x.item.Case)
+            .Select(x => x.item).ToList();
+
+    private async Task<double> GetAsync(string token, string path)
+    {
+        var watch = Stopwatch.StartNew();
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await _http.SendAsync(request);
+        await response.Content.ReadAsByteArrayAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"GET {path}: {(int)response.StatusCode}");
+        }
+
+        return watch.Elapsed.TotalMilliseconds;
+    }
+
+    private static async Task<List<double>> TimeAsync(int count, Func<int, Task<double>> call)
+    {
+        var latencies = new List<double>();
+        for (var i = 0; i < count; i++)
+        {
+            latencies.Add(await call(i));
+        }
+
+        return latencies;
+    }
+
+    private async Task<string> TokenAsync(string user)
+    {
+        var response = await _http.PostAsJsonAsync("/api/v1/auth/login", new { username = user, password = Dataset.Password });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+    }
+
+    // The service logs each sweep's duration (Debug); the harness reads the newest ones from its log file.
+    private static async Task<List<double>> SweepsAsync(string dataDirectory, int count, TimeSpan limit)
+    {
+        var watch = Stopwatch.StartNew();
+        var seen = ReadSweeps(dataDirectory).Count;
+        while (true)
+        {
+            var sweeps = ReadSweeps(dataDirectory);
+            if (sweeps.Count >= seen + count)
+            {
+                return sweeps.Skip(seen).Take(count).ToList();
+            }
+
+            if (watch.Elapsed > limit)
+            {
+                return sweeps.Skip(seen).DefaultIfEmpty(double.NaN).ToList();
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    private static List<double> ReadSweeps(string dataDirectory)
+    {
+        var logs = Path.Combine(dataDirectory, "logs");
+        if (!Directory.Exists(logs))
+        {
+            return [];
+        }
+
+        return Directory.GetFiles(logs, "service-*.log").Order(StringComparer.Ordinal)
+            .SelectMany(f =>
+            {
+                using var stream = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                using var reader = new StreamReader(stream);
+                return reader.ReadToEnd().Split('\n');
+            })
+            .Select(l => SweepLine().Match(l))
+            .Where(m => m.Success)
+            .Select(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))
+            .ToList();
+    }
+
+    private static async Task<List<(int Id, int Case, int Township)>> IdsAsync(DbConnection db, string sql)
+    {
+        await using var command = db.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync();
+        var ids = new List<(int, int, int)>();
+        while (await reader.ReadAsync())
+        {
+            ids.Add((reader.GetInt32(0), reader.GetInt32(1), reader.FieldCount > 2 ? reader.GetInt32(2) : 0));
+        }
+
+        return ids;
+    }
+
+    private static async Task<long> CountAsync(DbConnection db, string sql)
+    {
+        await using var command = db.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    private DbConnection Open(string connectionString) =>
+        options.Provider == "postgres" ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString + ";Default Timeout=30");
+
+    private static double Percentile(List<double> values, double p)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+    }
+
+    private static double Median(List<double> values) => Percentile(values, 0.5);
+
+    [GeneratedRegex("\"ElapsedMs\":([0-9.]+)")]
+    private static partial Regex SweepLine();
+}
