@@ -4,6 +4,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using Rectification.Bench;
+using Rectification.Processes;
 
 // The benchmark harness: generates a country, runs the service over it as a separate process, drives it over HTTP from
 // this process, and prints one table (also written to bench/results-<provider>.md). Not part of the test run.

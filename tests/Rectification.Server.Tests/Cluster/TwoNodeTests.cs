@@ -1,4 +1,5 @@
 using Npgsql;
+using Rectification.Processes;
 using Rectification.Server.Tests.Infrastructure;
 
 namespace Rectification.Server.Tests.Cluster;
@@ -31,10 +32,10 @@ public sealed class TwoNodeTests : IDisposable
         };
 
         // One node seeds and migrates; the second joins the cluster it finds.
-        using var first = ServiceNode.Start("node-a", Directory.CreateDirectory(Path.Combine(_root, "a")).FullName, settings);
-        await first.WaitHealthyAsync();
-        using var second = ServiceNode.Start("node-b", Directory.CreateDirectory(Path.Combine(_root, "b")).FullName, settings);
-        await second.WaitHealthyAsync();
+        using var first = ServiceProcess.Start(Directory.CreateDirectory(Path.Combine(_root, "a")).FullName, settings, "Testing");
+        await first.WaitHealthyAsync(TimeSpan.FromMinutes(1));
+        using var second = ServiceProcess.Start(Directory.CreateDirectory(Path.Combine(_root, "b")).FullName, settings, "Testing");
+        await second.WaitHealthyAsync(TimeSpan.FromMinutes(1));
         await using var db = new NpgsqlConnection(connectionString);
         await db.OpenAsync();
         Assert.Equal(2L, await ScalarAsync(db, "SELECT count(*) FROM qrtz_scheduler_state"));

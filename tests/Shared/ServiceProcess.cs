@@ -3,9 +3,10 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Rectification.Bench;
+namespace Rectification.Processes;
 
-/// <summary>The service under measurement: its own process on a loopback port, with its memory read from /proc.</summary>
+/// <summary>The service as a process of its own (dotnet Rectification.Server.dll) on a loopback port: measured by the
+/// benchmark harness, killed as a machine would die (SIGKILL) by the cluster test. Compiled into both projects.</summary>
 public sealed class ServiceProcess : IDisposable
 {
     private readonly Process _process;
@@ -18,7 +19,11 @@ public sealed class ServiceProcess : IDisposable
 
     public string Url { get; }
 
-    public static ServiceProcess Start(string dataDirectory, IReadOnlyDictionary<string, string> settings)
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts the service from the binaries beside the caller's, over <paramref name="dataDirectory"/>, with
+    /// settings given as configuration keys (Database:Provider, ...).</summary>
+    public static ServiceProcess Start(string dataDirectory, IReadOnlyDictionary<string, string> settings, string environment = "Production")
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -34,7 +39,7 @@ public sealed class ServiceProcess : IDisposable
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Rectification.Server.dll"));
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(url);
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         start.Environment["Storage__DataDirectory"] = dataDirectory;
         start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
         start.Environment["Serilog__MinimumLevel__Override__Rectification.Server.Features.Timers.Sweep"] = "Debug";
@@ -100,14 +105,19 @@ public sealed class ServiceProcess : IDisposable
         return (Read("VmRSS:"), Read("VmHWM:"));
     }
 
-    public void Dispose()
+    /// <summary>SIGKILL: the service stops mid-work, holding whatever it held.</summary>
+    public void Kill()
     {
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit();
         }
+    }
 
+    public void Dispose()
+    {
+        Kill();
         _process.Dispose();
     }
 }
