@@ -52,7 +52,9 @@ public sealed class PageFlowTests(Chromium chromium, BrowserApp app) : BrowserTe
         await Expect(item).ToContainTextAsync("待核验");
         var img = item.GetByRole(AriaRole.Img, new() { Name = "证明材料：到岗照片.png" });
         await Expect(img).ToBeVisibleAsync();
-        Assert.True(await img.EvaluateAsync<bool>("i => i.complete && i.naturalWidth === 1"), "The photo is served back to the page.");
+        // The photo is served back to the page: wait for it to load, then read its real size.
+        await secretary.WaitForFunctionAsync("() => { const i = document.querySelector('img[alt=\"证明材料：到岗照片.png\"]'); return i && i.complete && i.naturalWidth > 0; }");
+        Assert.Equal(1, await img.EvaluateAsync<int>("i => i.naturalWidth"));
 
         var inspector = await SignInAsync("inspector");
         await inspector.GotoAsync("/ledger?status=reported");
