@@ -8,7 +8,7 @@ using Rectification.Processes;
 
 // The benchmark harness: generates a country, runs the service over it as a separate process, drives it over HTTP from
 // this process, and prints one table (also written to bench/results-<provider>.md). Not part of the test run.
-//   dotnet run -c Release --project tests/Rectification.Bench -- [--provider sqlite|postgres] [--scale national|small]
+//   dotnet run -c Release --project bench/Rectification.Bench -- [--provider sqlite|postgres] [--scale national|small]
 var options = Options.Parse(args);
 var root = Directory.GetCurrentDirectory();
 var data = Path.Combine(root, "bench-data", options.Provider);
