@@ -131,7 +131,16 @@ public abstract class AlertTestBase(RectificationApp app)
     {
         var sweep = App.Services.GetRequiredService<Sweep>();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnSweep(int _) => done.TrySetResult();
+        // A sweep the scheduler started before the clock last moved may finish first; only one that started now counts.
+        var now = App.Clock.GetUtcNow();
+        void OnSweep(Sweep.Outcome outcome)
+        {
+            if (outcome.StartedAt >= now)
+            {
+                done.TrySetResult();
+            }
+        }
+
         sweep.Completed += OnSweep;
         try
         {

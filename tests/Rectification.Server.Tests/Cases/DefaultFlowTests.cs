@@ -132,11 +132,11 @@ public sealed class DefaultFlowTests(RectificationApp app) : IClassFixture<Recti
     {
         var sweep = app.Services.GetRequiredService<Sweep>();
         var fired = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnSweep(int count)
+        void OnSweep(Sweep.Outcome outcome)
         {
-            if (count > 0)
+            if (outcome.Fired > 0)
             {
-                fired.TrySetResult(count);
+                fired.TrySetResult(outcome.Fired);
             }
         }
 

@@ -39,9 +39,9 @@ public sealed class RestartTests : IDisposable
         using var second = new AppWithFlows(_directory, _workflows, RectificationApp.Start.AddMonths(13));
         var sweeps = second.Services.GetRequiredService<Sweep>();
         var swept = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        sweeps.Completed += count =>
+        sweeps.Completed += outcome =>
         {
-            if (count > 0)
+            if (outcome.Fired > 0)
             {
                 swept.TrySetResult();
             }

@@ -26,10 +26,18 @@ public sealed class SimulatedClockTests : IDisposable
         var moved = await (await admin.PostAsJsonAsync("/api/v1/admin/clock/advance", new { by = "P30D" })).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("P30D", moved.GetProperty("offset").GetString());
 
-        // The advance started a sweep; one more, started now, certainly sees the new time, and is awaited here.
+        // The advance started a sweep; a sweep still running from before it may finish first, so only one that started at
+        // the new time is awaited.
+        var advancedTo = _app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
         var sweep = _app.Services.GetRequiredService<Sweep>();
         var swept = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        sweep.Completed += _ => swept.TrySetResult();
+        sweep.Completed += outcome =>
+        {
+            if (outcome.StartedAt >= advancedTo)
+            {
+                swept.TrySetResult();
+            }
+        };
         await (await _app.Services.GetRequiredService<ISchedulerFactory>().GetScheduler()).TriggerJob(DueTimersJob.Key);
         await swept.Task.WaitAsync(TimeSpan.FromSeconds(30));
         _app.ForgetTokens();

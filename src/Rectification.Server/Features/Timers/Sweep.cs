@@ -6,14 +6,18 @@ namespace Rectification.Server.Features.Timers;
 
 /// <summary>One sweep of everything that falls due, in order: timer transitions, then alerts (so a case a timer just moved
 /// on is judged by its new stage), the weekly dispatch, and delivery of the outbox.</summary>
-public sealed class Sweep(FireDueTimers timers, RaiseAlerts alerts, WeeklyDispatch dispatch, Outbox outbox, ILogger<Sweep> logger)
+public sealed class Sweep(FireDueTimers timers, RaiseAlerts alerts, WeeklyDispatch dispatch, Outbox outbox, TimeProvider clock, ILogger<Sweep> logger)
 {
-    /// <summary>Raised after each sweep with the number of timers fired, so tests can wait for a sweep started by the
-    /// scheduler instead of sleeping.</summary>
-    public event Action<int>? Completed;
+    /// <summary>What one sweep did: the timers it fired, and the time it started at, which every step saw or passed.</summary>
+    public sealed record Outcome(int Fired, DateTimeOffset StartedAt);
+
+    /// <summary>Raised after each sweep, so tests can wait for a sweep started by the scheduler instead of sleeping. A sweep
+    /// already running when the clock moved completes too: waiters check <see cref="Outcome.StartedAt"/>.</summary>
+    public event Action<Outcome>? Completed;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
+        var startedAt = clock.GetUtcNow();
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var fired = await timers.RunAsync(cancellationToken);
         await alerts.RunAsync(cancellationToken);
@@ -23,7 +27,7 @@ public sealed class Sweep(FireDueTimers timers, RaiseAlerts alerts, WeeklyDispat
         var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         logger.Log(elapsed > TimeSpan.FromSeconds(1) ? LogLevel.Information : LogLevel.Debug, "Sweep done in {ElapsedMs:F1} ms; {Fired} timers fired",
             elapsed.TotalMilliseconds, fired);
-        Completed?.Invoke(fired);
+        Completed?.Invoke(new Outcome(fired, startedAt));
         return fired;
     }
 }
