@@ -52,6 +52,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
 
+    /// <summary>Whether a save failed only because another change to the same rows was committed first (a stale version,
+    /// or the history sequence number taken): the loser may read again and retry.</summary>
+    public static bool IsLostRace(Exception exception) => exception is DbUpdateConcurrencyException
+        or DbUpdateException { InnerException: SqliteException { SqliteExtendedErrorCode: SqliteUniqueViolation or SqlitePrimaryKeyViolation } }
+        or DbUpdateException { InnerException: Npgsql.PostgresException { SqlState: PostgresUniqueViolation } };
+
     private const string PostgresUniqueViolation = "23505";
     private const string PostgresSerializationFailure = "40001";
     private const string PostgresDeadlock = "40P01";

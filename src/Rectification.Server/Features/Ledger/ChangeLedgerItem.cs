@@ -26,6 +26,8 @@ public static class ChangeLedgerItem
 
     public sealed class Handler(CaseStore store, CaseTransitions transitions, TimeProvider clock)
     {
+        private const int MaxAttempts = 5;
+
         public Task<Result<LedgerItem>> ReportAsync(CurrentUser actor, int itemId, ReportRequest request, CancellationToken cancellationToken) =>
             ChangeAsync(actor, itemId, [Roles.TownshipSecretary, Roles.FirstSecretary], LedgerStatus.Open, "report", item =>
             {
@@ -135,11 +137,32 @@ public static class ChangeLedgerItem
         private async Task<Result<LedgerItem>> ChangeAsync(CurrentUser actor, int itemId, string[] roles, LedgerStatus? from, string action,
             Func<LedgerItem, Result<string>> change, CancellationToken cancellationToken)
         {
-            // The case (and its version) is read before the item's state: a change committed in between then makes this
-            // one stale, so two racing tick-offs cannot both succeed.
-            var caseId = await store.Db.LedgerItems.Where(i => i.Id == itemId).Select(i => (int?)i.CaseId).SingleOrDefaultAsync(cancellationToken);
-            var @case = caseId is null ? null : await store.FindAsync(actor, caseId.Value, cancellationToken);
-            var item = @case is null ? null : await store.Db.LedgerItems.SingleAsync(i => i.Id == itemId, cancellationToken);
+            // Every change to an item bumps its case's version, so a change to another item of the same case, committed
+            // meanwhile, makes this save lose a race it has nothing to do with. It is read again and re-checked: a real
+            // conflict (the same item ticked twice) then fails its check and answers 409. Not inside a caller's transaction:
+            // PostgreSQL has aborted it, and the caller decides.
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await TryChangeAsync(actor, itemId, roles, from, action, change, cancellationToken);
+                }
+                catch (DbUpdateException lost) when (attempt < MaxAttempts && store.Db.Database.CurrentTransaction is null && ProblemExceptionHandler.IsLostRace(lost))
+                {
+                    store.Db.ChangeTracker.Clear();
+                }
+            }
+        }
+
+        private async Task<Result<LedgerItem>> TryChangeAsync(CurrentUser actor, int itemId, string[] roles, LedgerStatus? from, string action,
+            Func<LedgerItem, Result<string>> change, CancellationToken cancellationToken)
+        {
+            // The case and the item in one statement, so from one snapshot: a change committed after it has bumped the
+            // case's version, so two racing tick-offs cannot both succeed. The case's collections are not needed here.
+            var found = await store.VisibleTo(actor)
+                .Join(store.Db.LedgerItems.Where(i => i.Id == itemId), c => c.Id, i => i.CaseId, (c, i) => new { Case = c, Item = i })
+                .SingleOrDefaultAsync(cancellationToken);
+            var (@case, item) = (found?.Case, found?.Item);
             if (item is null || @case is null)
             {
                 return Problem.NotFound($"No ledger item {itemId}.");
