@@ -12,9 +12,14 @@ public sealed class RecomputeDeadlines(AppDbContext db, FlowCatalog flows, IWork
 {
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        var cases = await db.Cases.Where(c => c.EndedAt == null && c.StageDeadline != null && c.SuspendedAt == null).ToListAsync(cancellationToken);
-        var moved = 0;
-        foreach (var @case in cases)
+        // Read as plain rows: tracking every open case of a country cost a second and a hundred megabytes at each start,
+        // when usually not one deadline moves. Only the cases that move are loaded to be changed.
+        var open = await db.Cases.AsNoTracking()
+            .Where(c => c.EndedAt == null && c.StageDeadline != null && c.SuspendedAt == null)
+            .Select(c => new { c.Id, c.FlowVersionId, c.Stage, c.StageEnteredAt, c.StageDeadline, c.DeadlineShift })
+            .ToListAsync(cancellationToken);
+        var moves = new Dictionary<int, DateTimeOffset>();
+        foreach (var @case in open)
         {
             var deadline = flows.Find(@case.FlowVersionId)?.Definition.FindStage(@case.Stage)?.Deadline;
             if (deadline is not { Unit: DurationUnit.WorkingDays })
@@ -23,17 +28,24 @@ public sealed class RecomputeDeadlines(AppDbContext db, FlowCatalog flows, IWork
             }
 
             var expected = ShanghaiTime.ShiftByWorkingDays(deadline.DueFrom(@case.StageEnteredAt, calendar), @case.DeadlineShift, calendar);
-
-            if (expected == @case.StageDeadline)
+            if (expected != @case.StageDeadline)
             {
-                continue;
+                moves[@case.Id] = expected;
             }
+        }
 
-            var before = @case.StageDeadline!.Value;
-            @case.StageDeadline = expected;
-            transitions.Record(@case, Actor.System, "calendar", "recompute-deadline",
-                $"工作日历调整，期限由 {ShanghaiTime.DateOf(before):yyyy-MM-dd} 改为 {ShanghaiTime.DateOf(expected):yyyy-MM-dd}");
-            moved++;
+        var moved = 0;
+        foreach (var chunk in moves.Keys.Chunk(1000))
+        {
+            foreach (var @case in await db.Cases.Where(c => chunk.Contains(c.Id)).ToListAsync(cancellationToken))
+            {
+                var before = @case.StageDeadline!.Value;
+                var expected = moves[@case.Id];
+                @case.StageDeadline = expected;
+                transitions.Record(@case, Actor.System, "calendar", "recompute-deadline",
+                    $"工作日历调整，期限由 {ShanghaiTime.DateOf(before):yyyy-MM-dd} 改为 {ShanghaiTime.DateOf(expected):yyyy-MM-dd}");
+                moved++;
+            }
         }
 
         if (moved > 0)
