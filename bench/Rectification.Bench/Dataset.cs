@@ -137,7 +137,8 @@ public sealed class Dataset(DbConnection connection, Scale scale, DateTimeOffset
             };
             var year = now.Year;
             cases.Add([id, village.Id, village.Township, village.County, village.City, year, ended ? null : year, "TownshipReport", 1, null, flowVersionId, stage,
-                entered.UtcTicks, deadline?.UtcTicks, 0, 1, 1, entered.AddDays(-30).UtcTicks, ended ? entered.UtcTicks : null, null]);
+                entered.UtcTicks, deadline?.UtcTicks, 0, 1, 1, entered.AddDays(-30).UtcTicks, ended ? entered.UtcTicks : null, null,
+                ended ? null : LookAt(deadline)]);
             var code = _random.Next(1, 11).ToString(CultureInfo.InvariantCulture);
             situations.Add([id, code]);
             events.Add([id, id, 1, entered.AddDays(-30).UtcTicks, null, "基准数据", "propose", null, null, "proposed", null, null]);
@@ -155,7 +156,7 @@ public sealed class Dataset(DbConnection connection, Scale scale, DateTimeOffset
                     "问题整改到位", "乡镇包村领导", "村党组织书记", due.UtcTicks, status,
                     status == "Open" ? null : "已完成", status == "Open" ? null : due.AddDays(-3).UtcTicks, status == "Open" ? null : "基准数据",
                     status == "Closed" ? due.AddDays(-1).UtcTicks : null, status == "Closed" ? "基准数据" : null, status == "Closed" ? "查看资料" : null,
-                    0, 0, entered.UtcTicks]);
+                    0, 0, entered.UtcTicks, status == "Closed" ? null : LookAt(due)]);
                 itemSituations.Add([itemId, code]);
                 itemId++;
             }
@@ -164,14 +165,15 @@ public sealed class Dataset(DbConnection connection, Scale scale, DateTimeOffset
         CaseCount = cases.Count;
         ItemCount = items.Count;
         await InsertAsync(transaction, "Cases", ["Id", "VillageId", "TownshipId", "CountyId", "CityId", "Year", "OpenYear", "Source", "TimesListed", "Note",
-            "FlowVersionId", "Stage", "StageEnteredAt", "StageDeadline", "DeadlineShift", "StageVisit", "Version", "CreatedAt", "EndedAt", "SuspendedAt"],
+            "FlowVersionId", "Stage", "StageEnteredAt", "StageDeadline", "DeadlineShift", "StageVisit", "Version", "CreatedAt", "EndedAt", "SuspendedAt",
+            "NextAlertAt"],
             cases, cancellationToken);
         await InsertAsync(transaction, "CaseSituation", ["CaseId", "Code"], situations, cancellationToken);
         await InsertAsync(transaction, "CaseEvents", ["Id", "CaseId", "Seq", "At", "ActorId", "ActorName", "Kind", "Action", "FromStage", "ToStage", "Comment",
             "Changes"], events, cancellationToken);
         await InsertAsync(transaction, "LedgerItems", ["Id", "CaseId", "CountyId", "TownshipId", "VillageId", "Source", "Problem", "Measure", "Target",
             "TownshipResponsible", "VillageResponsible", "Deadline", "Status", "ReportNote", "ReportedAt", "ReportedByName", "ClosedAt", "ClosedByName",
-            "VerificationMethod", "ReopenCount", "ExtensionCount", "CreatedAt"], items, cancellationToken);
+            "VerificationMethod", "ReopenCount", "ExtensionCount", "CreatedAt", "NextAlertAt"], items, cancellationToken);
         await InsertAsync(transaction, "LedgerItemSituation", ["LedgerItemId", "Code"], itemSituations, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
 
@@ -192,6 +194,10 @@ public sealed class Dataset(DbConnection connection, Scale scale, DateTimeOffset
             await ScalarAsync("PRAGMA wal_checkpoint(TRUNCATE)");
         }
     }
+
+    // When the service's alert sweep first looks at a deadline (its NextAlertAt): early enough for any reminder a flow may
+    // set (60 days cover 40 working days), after which the sweep keeps the exact time itself.
+    private static long? LookAt(DateTimeOffset? deadline) => deadline?.AddDays(-60).UtcTicks;
 
     private string PickStage()
     {

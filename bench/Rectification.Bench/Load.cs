@@ -122,7 +122,9 @@ internal sealed partial class Load(ServiceProcess service, Results results, Data
         int falling;
         await using (var update = db.CreateCommand())
         {
-            update.CommandText = $"UPDATE \"LedgerItems\" SET \"Deadline\" = {due} WHERE \"Id\" IN (SELECT \"Id\" FROM \"LedgerItems\" WHERE \"Status\" = 'Open' ORDER BY \"Id\" LIMIT 10000)";
+            // NextAlertAt = 0, as the service's own save would set it (AlertSchedule): a deadline changed behind the service's
+            // back is otherwise not looked at before its old schedule comes round.
+            update.CommandText = $"UPDATE \"LedgerItems\" SET \"Deadline\" = {due}, \"NextAlertAt\" = 0 WHERE \"Id\" IN (SELECT \"Id\" FROM \"LedgerItems\" WHERE \"Status\" = 'Open' ORDER BY \"Id\" LIMIT 10000)";
             falling = await update.ExecuteNonQueryAsync();
         }
 
@@ -277,7 +279,7 @@ internal sealed partial class Load(ServiceProcess service, Results results, Data
     }
 
     // The service logs each sweep's duration (Debug); the harness reads the newest ones from its log file.
-    private static async Task<List<double>> SweepsAsync(string dataDirectory, int count, TimeSpan limit)
+    public static async Task<List<double>> SweepsAsync(string dataDirectory, int count, TimeSpan limit)
     {
         var watch = Stopwatch.StartNew();
         var seen = ReadSweeps(dataDirectory).Count;

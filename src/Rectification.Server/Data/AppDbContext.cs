@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Rectification.Server.Features.Alerts;
 using Rectification.Server.Features.Audit;
 using Rectification.Server.Features.Cases;
 using Rectification.Server.Features.Ledger;
@@ -50,14 +52,16 @@ public class AppDbContext : DbContext
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
-        GuardAppendOnly();
-        return base.SaveChanges(acceptAllChangesOnSuccess);
+        BeforeSave();
+        return WriteGate() is { } gate ? gate.Run(() => base.SaveChanges(acceptAllChangesOnSuccess)) : base.SaveChanges(acceptAllChangesOnSuccess);
     }
 
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
-        GuardAppendOnly();
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+        BeforeSave();
+        return WriteGate() is { } gate
+            ? gate.RunAsync(() => base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken), cancellationToken)
+            : base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
@@ -72,14 +76,25 @@ public class AppDbContext : DbContext
         configurationBuilder.Properties<Enum>().HaveConversion<string>().HaveMaxLength(32);
     }
 
-    // History is evidence for accountability decisions: it is only ever appended to.
-    private void GuardAppendOnly()
+    /// <summary>The SQLite write gate, when this save should pass it: not inside a transaction the caller holds.</summary>
+    private SqliteWriteGate? WriteGate() => Database.CurrentTransaction is null
+        ? this.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.Interceptors?.OfType<SqliteWriteGate>().FirstOrDefault()
+        : null;
+
+    private void BeforeSave()
     {
         foreach (var entry in ChangeTracker.Entries())
         {
+            // History is evidence for accountability decisions: it is only ever appended to.
             if (entry.Entity is CaseEvent or AuditEvent && entry.State is EntityState.Modified or EntityState.Deleted)
             {
                 throw new InvalidOperationException($"{entry.Entity.GetType().Name} rows are append-only.");
+            }
+
+            // Here rather than at each place a deadline moves, so no change can leave an alert unscheduled.
+            if (entry.State is EntityState.Added or EntityState.Modified)
+            {
+                AlertSchedule.Changed(entry.Entity);
             }
         }
     }

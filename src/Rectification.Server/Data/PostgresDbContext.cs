@@ -13,3 +13,11 @@ public sealed class PostgresDbContextFactory : IDesignTimeDbContextFactory<Postg
     public PostgresDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<PostgresDbContext>().UseNpgsql("Host=127.0.0.1;Database=design_time").Options);
 }
+
+/// <summary>Lets <c>dotnet ef migrations add X --context AppDbContext</c> build the SQLite context; without it the tool
+/// takes the PostgreSQL factory above, whose context is also an <see cref="AppDbContext"/>.</summary>
+public sealed class SqliteDbContextFactory : IDesignTimeDbContextFactory<AppDbContext>
+{
+    public AppDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<AppDbContext>().UseSqlite("Data Source=design_time.db").Options);
+}

@@ -27,9 +27,11 @@ public static class ServiceSetup
         }
         else
         {
-            services.AddDbContext<AppDbContext>(o => o.UseSqlite(storage.ConnectionString, sqlite => sqlite
-                .UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)
-                .UseParameterizedCollectionMode(ParameterTranslationMode.Parameter)));
+            services.AddSingleton<SqliteWriteGate>();
+            services.AddDbContext<AppDbContext>((sp, o) => o.UseSqlite(storage.ConnectionString, sqlite => sqlite
+                    .UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)
+                    .UseParameterizedCollectionMode(ParameterTranslationMode.Parameter))
+                .AddInterceptors(sp.GetRequiredService<SqliteWriteGate>(), new SqliteBusyTimeout()));
         }
 
         services.AddSingleton(TimeProvider.System);

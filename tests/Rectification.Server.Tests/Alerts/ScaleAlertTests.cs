@@ -23,12 +23,14 @@ public sealed class ScaleAlertTests(RectificationApp app) : AlertTestBase(app), 
         {
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
             var due = RectificationApp.Start.AddHours(-1).UtcTicks;
+            // NextAlertAt 0: due now, as the service's own save would mark it; a row written behind its back otherwise
+            // waits for a schedule it never had.
             var inserted = await db.Database.ExecuteSqlAsync($"""
                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {Items})
                 INSERT INTO "LedgerItems" ("CaseId", "CountyId", "TownshipId", "VillageId", "Source", "Problem", "Measure", "Target",
-                    "TownshipResponsible", "VillageResponsible", "Deadline", "Status", "ReopenCount", "ExtensionCount", "CreatedAt")
+                    "TownshipResponsible", "VillageResponsible", "Deadline", "Status", "ReopenCount", "ExtensionCount", "CreatedAt", "NextAlertAt")
                 SELECT "CaseId", "CountyId", "TownshipId", "VillageId", "Source", "Problem", 'bulk ' || n.i, "Target",
-                    "TownshipResponsible", "VillageResponsible", {due}, 'Open', 0, 0, "CreatedAt"
+                    "TownshipResponsible", "VillageResponsible", {due}, 'Open', 0, 0, "CreatedAt", 0
                 FROM "LedgerItems" CROSS JOIN n
                 WHERE "Id" = (SELECT min("Id") FROM "LedgerItems" WHERE "Status" = 'Open')
                 """);

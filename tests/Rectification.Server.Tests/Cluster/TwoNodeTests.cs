@@ -40,13 +40,14 @@ public sealed class TwoNodeTests : IDisposable
         await db.OpenAsync();
         Assert.Equal(2L, await ScalarAsync(db, "SELECT count(*) FROM qrtz_scheduler_state"));
 
-        // A batch of ledger items falling due one after another over eight seconds, from three seconds on.
+        // A batch of ledger items falling due one after another over eight seconds, from three seconds on; NextAlertAt 0 marks
+        // them due for the sweep, as the service's own save would.
         var start = TimeProvider.System.GetUtcNow().AddSeconds(3);
         await using (var insert = new NpgsqlCommand("""
             INSERT INTO "LedgerItems" ("CaseId", "CountyId", "TownshipId", "VillageId", "Source", "Problem", "Measure", "Target",
-                "TownshipResponsible", "VillageResponsible", "Deadline", "Status", "ReopenCount", "ExtensionCount", "CreatedAt")
+                "TownshipResponsible", "VillageResponsible", "Deadline", "Status", "ReopenCount", "ExtensionCount", "CreatedAt", "NextAlertAt")
             SELECT "CaseId", "CountyId", "TownshipId", "VillageId", "Source", "Problem", 'cluster ' || g, "Target",
-                "TownshipResponsible", "VillageResponsible", @start + g * @step, 'Open', 0, 0, "CreatedAt"
+                "TownshipResponsible", "VillageResponsible", @start + g * @step, 'Open', 0, 0, "CreatedAt", 0
             FROM "LedgerItems", generate_series(1, @items) AS g
             WHERE "Id" = (SELECT min("Id") FROM "LedgerItems" WHERE "Status" = 'Open')
             """, db))

@@ -85,6 +85,7 @@ internal sealed class CaseConfiguration : IEntityTypeConfiguration<Case>
         b.HasIndex(c => new { c.VillageId, c.OpenYear }).IsUnique();
         b.HasIndex(c => new { c.CountyId, c.Stage });
         b.HasIndex(c => new { c.TownshipId, c.Stage });
+        b.HasIndex(c => c.NextAlertAt);
         b.HasOne<OrgUnit>().WithMany().HasForeignKey(c => c.VillageId).OnDelete(DeleteBehavior.Restrict);
         b.HasOne<FlowVersion>().WithMany().HasForeignKey(c => c.FlowVersionId).OnDelete(DeleteBehavior.Restrict);
         b.HasMany(c => c.Situations).WithOne().HasForeignKey(s => s.CaseId).OnDelete(DeleteBehavior.Cascade);
@@ -213,6 +214,7 @@ internal sealed class LedgerItemConfiguration : IEntityTypeConfiguration<LedgerI
         b.HasIndex(i => new { i.CaseId, i.Status });
         b.HasIndex(i => new { i.CountyId, i.Status, i.Deadline });
         b.HasIndex(i => new { i.TownshipId, i.Status, i.Deadline });
+        b.HasIndex(i => i.NextAlertAt);
         b.HasOne<Case>().WithMany().HasForeignKey(i => i.CaseId).OnDelete(DeleteBehavior.Cascade);
         b.HasMany(i => i.Situations).WithOne().HasForeignKey(s => s.LedgerItemId).OnDelete(DeleteBehavior.Cascade);
     }

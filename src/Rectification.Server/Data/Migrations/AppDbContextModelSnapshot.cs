@@ -282,6 +282,9 @@ namespace Rectification.Server.Data.Migrations
                     b.Property<int>("FlowVersionId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("NextAlertAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Note")
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
@@ -330,6 +333,8 @@ namespace Rectification.Server.Data.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("FlowVersionId");
+
+                    b.HasIndex("NextAlertAt");
 
                     b.HasIndex("CountyId", "Stage");
 
@@ -644,6 +649,9 @@ namespace Rectification.Server.Data.Migrations
                         .HasMaxLength(1000)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("NextAlertAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Problem")
                         .IsRequired()
                         .HasMaxLength(1000)
@@ -706,6 +714,8 @@ namespace Rectification.Server.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("NextAlertAt");
 
                     b.HasIndex("CaseId", "Status");
 

@@ -1,6 +1,7 @@
+using System.Globalization;
+using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Rectification.Server.Data;
-using Rectification.Server.Features.Ledger;
 using Rectification.Server.Features.Workflows;
 using Rectification.Workflow;
 using Rectification.Workflow.Time;
@@ -8,46 +9,95 @@ using Rectification.Workflow.Time;
 namespace Rectification.Server.Features.Alerts;
 
 /// <summary>Raises every reminder, overdue alert and escalation that has fallen due for open deadlines (case stages and
-/// ledger items). Due times are computed from the deadlines in our tables each sweep, and each alert has a unique
-/// key, so a missed sweep raises the alert later (marked late) and a repeated one raises nothing twice.</summary>
+/// ledger items). Due times are computed from the deadlines in our tables, and each alert has a unique key, so a missed
+/// sweep raises the alert later (marked late) and a repeated one raises nothing twice. Only deadlines whose
+/// <see cref="AlertSchedule"/> time has come are read.</summary>
 public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock, IWorkingCalendar calendar, AlertOptions options, Channels.Outbox outbox,
     ILogger<RaiseAlerts> logger)
 {
-    private sealed record Subject(string Key, int CaseId, int? ItemId, string What, DateTimeOffset Deadline, int Township, int County, int City, int FlowVersionId);
+    /// <summary>A deadline alerts are raised for. <paramref name="Version"/> is the case's, for a stage; its value when read
+    /// guards the new schedule against a change saved meanwhile.</summary>
+    private sealed record Subject(string Key, int CaseId, int? ItemId, int Version, string What, DateTimeOffset Deadline, int Township, int County, int City,
+        int FlowVersionId);
 
     /// <summary>Reminder days and escalation steps in force for one subject: its flow's own, else the defaults.</summary>
     private sealed record Policy(IReadOnlyList<int> Remind, IReadOnlyList<(int After, string To)> Escalate);
 
     private const int AlertBatch = 500;
 
+    /// <summary>Deadlines read per round: bounds memory when a migration has marked every open deadline due at once.</summary>
+    private const int Round = 5000;
+
     public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        using (var scope = scopes.CreateScope())
+        {
+            // A case never reopens once ended, so its items left open can never fall due again.
+            var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+            await db.LedgerItems.Where(i => i.NextAlertAt <= now && db.Cases.Any(c => c.Id == i.CaseId && c.EndedAt != null))
+                .ExecuteUpdateAsync(u => u.SetProperty(i => i.NextAlertAt, (DateTimeOffset?)null), cancellationToken);
+        }
+
+        var raised = 0;
+        var late = 0;
+        bool more;
+        do
+        {
+            (var fresh, more) = await RoundAsync(now, cancellationToken);
+            raised += fresh.Count;
+            late += fresh.Count(a => a.Late);
+        }
+        while (more);
+
+        if (raised > 0)
+        {
+            logger.LogInformation("Raised {Count} alerts ({Late} late)", raised, late);
+        }
+
+        return raised;
+    }
+
+    /// <summary>One round: reads up to <see cref="Round"/> stages and items whose time has come, stores their due alerts,
+    /// then moves each one's schedule on. Says whether more may be waiting.</summary>
+    private async Task<(List<Alert> Fresh, bool More)> RoundAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
         var flows = scope.ServiceProvider.GetRequiredService<FlowCatalog>();
-        var now = clock.GetUtcNow();
         var defaults = new Policy(options.RemindWorkingDaysBefore, options.Escalations.Select(e => (e.AfterWorkingDays, e.To)).ToList());
         Policy PolicyOf(int flowVersionId) => flows.Find(flowVersionId)?.Definition.Alerts is { } own
             ? new Policy(own.RemindWorkingDaysBefore, own.Escalations.Select(e => (e.AfterWorkingDays, e.To)).ToList())
             : defaults;
 
-        // Nothing can be due for a deadline further away than the earliest reminder of any flow; the margin covers holidays.
-        var earliest = flows.Keys.SelectMany(flows.Versions).Select(v => v.Definition.Alerts?.RemindWorkingDaysBefore.DefaultIfEmpty(0).Max() ?? 0)
-            .Append(options.RemindWorkingDaysBefore.DefaultIfEmpty(0).Max()).Max();
-        var horizon = now + TimeSpan.FromDays((earliest * 2) + 14);
-
-        var stages = await db.Cases.AsNoTracking()
-            .Where(c => c.EndedAt == null && c.SuspendedAt == null && c.StageDeadline != null && c.StageDeadline <= horizon)
-            .Select(c => new { c.Id, c.Stage, c.StageVisit, c.StageDeadline, c.FlowVersionId, c.TownshipId, c.CountyId, c.CityId, c.VillageId })
+        var cases = await db.Cases.AsNoTracking()
+            .Where(c => c.NextAlertAt <= now)
+            .OrderBy(c => c.NextAlertAt)
+            .Take(Round)
+            .Select(c => new
+            {
+                c.Id,
+                c.Version,
+                c.Stage,
+                c.StageVisit,
+                c.StageDeadline,
+                Open = c.EndedAt == null && c.SuspendedAt == null,
+                c.FlowVersionId,
+                c.TownshipId,
+                c.CountyId,
+                c.CityId,
+                c.VillageId,
+            })
             .ToListAsync(cancellationToken);
         var items = await db.LedgerItems.AsNoTracking()
-            .Where(i => i.Status != LedgerStatus.Closed && i.Deadline <= horizon && db.Cases.Any(c => c.Id == i.CaseId && c.EndedAt == null && c.SuspendedAt == null))
-            .Join(db.Cases, i => i.CaseId, c => c.Id, (i, c) => new
+            .Where(i => i.NextAlertAt <= now)
+            .Join(db.Cases.Where(c => c.EndedAt == null && c.SuspendedAt == null), i => i.CaseId, c => c.Id, (i, c) => new
             {
                 i.Id,
                 i.CaseId,
                 i.Measure,
                 i.Deadline,
+                i.NextAlertAt,
                 i.TownshipResponsible,
                 i.VillageResponsible,
                 c.TownshipId,
@@ -56,23 +106,34 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
                 c.VillageId,
                 c.FlowVersionId,
             })
+            .OrderBy(i => i.NextAlertAt)
+            .Take(Round)
             .ToListAsync(cancellationToken);
-        var villageIds = stages.Select(s => s.VillageId).Concat(items.Select(i => i.VillageId)).Distinct().ToList();
+        var more = cases.Count == Round || items.Count == Round;
+        var openStages = cases.Where(c => c.Open && c.StageDeadline is not null).ToList();
+        var villageIds = openStages.Select(s => s.VillageId).Concat(items.Select(i => i.VillageId)).Distinct().ToList();
         var villages = await db.OrgUnits.AsNoTracking().Where(o => villageIds.Contains(o.Id)).ToDictionaryAsync(o => o.Id, o => o.Name, cancellationToken);
 
-        var subjects = stages.Select(s => new Subject($"case:{s.Id}:visit:{s.StageVisit}", s.Id, null,
+        var subjects = openStages.Select(s => new Subject($"case:{s.Id}:visit:{s.StageVisit}", s.Id, null, s.Version,
                 $"{villages[s.VillageId]}「{flows.Find(s.FlowVersionId)?.Definition.FindStage(s.Stage)?.Name ?? s.Stage}」阶段", s.StageDeadline!.Value,
                 s.TownshipId, s.CountyId, s.CityId, s.FlowVersionId))
-            .Concat(items.Select(i => new Subject($"item:{i.Id}", i.CaseId, i.Id,
+            .Concat(items.Select(i => new Subject($"item:{i.Id}", i.CaseId, i.Id, 0,
                 $"{villages[i.VillageId]}台账事项 #{i.Id}「{i.Measure}」（责任人：{i.TownshipResponsible}、{i.VillageResponsible}）", i.Deadline,
                 i.TownshipId, i.CountyId, i.CityId, i.FlowVersionId)))
             .ToList();
         var due = subjects.SelectMany(s => DueAlerts(s, PolicyOf(s.FlowVersionId), now)).ToList();
-        if (due.Count == 0)
-        {
-            return 0;
-        }
+        var fresh = due.Count == 0 ? [] : await StoreAsync(db, subjects, due, cancellationToken);
 
+        // After the alerts are stored: a crash in between leaves the schedule due, and the unique keys keep the retry to once.
+        var schedule = subjects.Select(s => (s, NextCheck(s, PolicyOf(s.FlowVersionId), now)))
+            .Concat(cases.Where(c => !(c.Open && c.StageDeadline is not null)).Select(c => (new Subject("", c.Id, null, c.Version, "", default, 0, 0, 0, 0), (DateTimeOffset?)null)))
+            .ToList();
+        await RescheduleAsync(db, schedule, cancellationToken);
+        return (fresh, more);
+    }
+
+    private async Task<List<Alert>> StoreAsync(AppDbContext db, List<Subject> subjects, List<Alert> due, CancellationToken cancellationToken)
+    {
         var keys = due.Select(a => a.DedupKey).ToList();
         var existing = (await db.Set<Alert>().Where(a => keys.Contains(a.DedupKey)).Select(a => a.DedupKey).ToListAsync(cancellationToken)).ToHashSet();
         var fresh = due.Where(a => !existing.Contains(a.DedupKey)).ToList();
@@ -139,13 +200,78 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
             db.ChangeTracker.Clear();
         }
 
-        if (fresh.Count > 0)
+        return fresh;
+    }
+
+    /// <summary>Moves each subject's schedule on, in one transaction of batched single-row updates. Each update holds only
+    /// if what the schedule was computed from is unchanged (the case's version; the item's deadline and openness): a change
+    /// saved meanwhile has already marked it due again, and that must stand.</summary>
+    private static async Task RescheduleAsync(AppDbContext db, List<(Subject Subject, DateTimeOffset? Next)> schedule, CancellationToken cancellationToken)
+    {
+        static string Ticks(DateTimeOffset? at) => at is { } value ? value.UtcTicks.ToString(CultureInfo.InvariantCulture) : "NULL";
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        foreach (var batch in schedule.Chunk(500))
         {
-            logger.LogInformation("Raised {Count} alerts ({Late} late)", fresh.Count, fresh.Count(a => a.Late));
+            var sql = new StringBuilder();
+            foreach (var (subject, next) in batch)
+            {
+                // Only integers go into this text, formatted invariantly: nothing a user typed.
+                if (subject.ItemId is { } item)
+                {
+                    sql.Append(CultureInfo.InvariantCulture,
+                        $"UPDATE \"LedgerItems\" SET \"NextAlertAt\" = {Ticks(next)} WHERE \"Id\" = {item} AND \"Deadline\" = {Ticks(subject.Deadline)} AND \"Status\" <> 'Closed';\n");
+                }
+                else
+                {
+                    sql.Append(CultureInfo.InvariantCulture,
+                        $"UPDATE \"Cases\" SET \"NextAlertAt\" = {Ticks(next)} WHERE \"Id\" = {subject.CaseId} AND \"Version\" = {subject.Version};\n");
+                }
+            }
+
+            await db.Database.ExecuteSqlRawAsync(sql.ToString(), cancellationToken);
         }
 
-        return fresh.Count;
+        await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>The first moment after <paramref name="now"/> at which one of the subject's alerts falls due, or null.</summary>
+    private DateTimeOffset? NextCheck(Subject subject, Policy policy, DateTimeOffset now)
+    {
+        var deadlineDay = ShanghaiTime.DateOf(subject.Deadline);
+        DateTimeOffset? next = null;
+        void Consider(DateTimeOffset at)
+        {
+            if (at > now && (next is null || at < next))
+            {
+                next = at;
+            }
+        }
+
+        foreach (var days in policy.Remind)
+        {
+            var fireAt = ReminderAt(deadlineDay, days);
+            if (fireAt <= subject.Deadline)
+            {
+                Consider(fireAt);
+            }
+        }
+
+        // Overdue and escalations are raised once the moment is strictly past.
+        Consider(subject.Deadline.AddTicks(1));
+        foreach (var step in policy.Escalate)
+        {
+            Consider(EscalationAt(deadlineDay, step.After).AddTicks(1));
+        }
+
+        return next;
+    }
+
+    private DateTimeOffset ReminderAt(DateOnly deadlineDay, int workingDaysBefore) =>
+        StartOfDay(DurationExpression.SubtractWorkingDays(deadlineDay, workingDaysBefore, calendar));
+
+    private DateTimeOffset EscalationAt(DateOnly deadlineDay, int workingDaysAfter) =>
+        ShanghaiTime.EndOfDay(DurationExpression.AddWorkingDays(deadlineDay, workingDaysAfter, calendar));
 
     private IEnumerable<Alert> DueAlerts(Subject subject, Policy policy, DateTimeOffset now)
     {
@@ -153,7 +279,7 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
         var dueAt = subject.Deadline;
         foreach (var days in policy.Remind.Distinct())
         {
-            var fireAt = StartOfDay(DurationExpression.SubtractWorkingDays(deadlineDay, days, calendar));
+            var fireAt = ReminderAt(deadlineDay, days);
             if (fireAt <= now && now <= dueAt)
             {
                 yield return Make(subject, AlertKind.Reminder, days, fireAt, now, Roles.TownshipSecretary, subject.Township,
@@ -170,7 +296,7 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
         for (var level = 1; level <= policy.Escalate.Count; level++)
         {
             var step = policy.Escalate[level - 1];
-            var fireAt = ShanghaiTime.EndOfDay(DurationExpression.AddWorkingDays(deadlineDay, step.After, calendar));
+            var fireAt = EscalationAt(deadlineDay, step.After);
             if (now > fireAt)
             {
                 var (role, unit) = step.To == "city" ? ("*", subject.City) : (Roles.CountyAdmin, subject.County);

@@ -63,6 +63,10 @@ public sealed class Case
     /// <summary>Set while the county has suspended the case (e.g. during a village election): its clocks stop.</summary>
     public DateTimeOffset? SuspendedAt { get; set; }
 
+    /// <summary>When the alert sweep must next look at this stage's deadline; null when nothing more can fall due. Kept by
+    /// <see cref="Alerts.AlertSchedule"/>: every save marks it due now, the sweep moves it on.</summary>
+    public DateTimeOffset? NextAlertAt { get; set; }
+
     public List<CaseSituation> Situations { get; set; } = [];
 
     public List<CaseField> Fields { get; set; } = [];

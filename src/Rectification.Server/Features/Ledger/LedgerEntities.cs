@@ -138,6 +138,10 @@ public sealed class LedgerItem
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>When the alert sweep must next look at this item's deadline; null when nothing more can fall due. Kept by
+    /// <see cref="Alerts.AlertSchedule"/>: every save marks it due now, the sweep moves it on.</summary>
+    public DateTimeOffset? NextAlertAt { get; set; }
+
     public List<LedgerItemSituation> Situations { get; set; } = [];
 }
 

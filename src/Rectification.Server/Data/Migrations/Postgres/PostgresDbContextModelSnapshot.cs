@@ -297,6 +297,9 @@ namespace Rectification.Server.Data.Migrations.Postgres
                     b.Property<int>("FlowVersionId")
                         .HasColumnType("integer");
 
+                    b.Property<long?>("NextAlertAt")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Note")
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
@@ -345,6 +348,8 @@ namespace Rectification.Server.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("FlowVersionId");
+
+                    b.HasIndex("NextAlertAt");
 
                     b.HasIndex("CountyId", "Stage");
 
@@ -671,6 +676,9 @@ namespace Rectification.Server.Data.Migrations.Postgres
                         .HasMaxLength(1000)
                         .HasColumnType("character varying(1000)");
 
+                    b.Property<long?>("NextAlertAt")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("Problem")
                         .IsRequired()
                         .HasMaxLength(1000)
@@ -733,6 +741,8 @@ namespace Rectification.Server.Data.Migrations.Postgres
                         .HasColumnType("character varying(100)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("NextAlertAt");
 
                     b.HasIndex("CaseId", "Status");
 
