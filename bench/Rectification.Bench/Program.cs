@@ -8,7 +8,7 @@ using Rectification.Processes;
 
 // The benchmark harness: generates a country, runs the service over it as a separate process, drives it over HTTP from
 // this process, and prints one table (also written to bench/results-<provider>.md). Not part of the test run.
-//   dotnet run -c Release --project bench/Rectification.Bench -- [--provider sqlite|postgres] [--scale national|small]
+//   dotnet run -c Release --project bench/Rectification.Bench -- [--provider sqlite|postgres] [--scale national|small] [--note "what changed"]
 var options = Options.Parse(args);
 var root = Directory.GetCurrentDirectory();
 var data = Path.Combine(root, "bench-data", options.Provider);
@@ -77,14 +77,19 @@ var output = Path.Combine(root, "bench", $"results-{options.Provider}.md");
 Directory.CreateDirectory(Path.GetDirectoryName(output)!);
 var table = results.Render();
 Console.WriteLine(table);
-await File.WriteAllTextAsync(output, table);
+// The newest run on top, every earlier one kept below it: the file is the before and after of each change.
+var earlier = File.Exists(output)
+    ? (await File.ReadAllLinesAsync(output)).Where(l => l != Results.EarlierRuns).Select(l => l.StartsWith("# ", StringComparison.Ordinal) ? "##" + l : l)
+    : [];
+await File.WriteAllTextAsync(output, table + Environment.NewLine + Results.EarlierRuns + Environment.NewLine + Environment.NewLine
+    + string.Join(Environment.NewLine, earlier) + Environment.NewLine);
 Console.WriteLine($"written to {output}");
 
 static DbConnection Open(string provider, string connectionString) =>
     provider == "postgres" ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString);
 
 /// <summary>The harness's command line.</summary>
-internal sealed record Options(string Provider, Scale Scale, string ScaleName, string Postgres)
+internal sealed record Options(string Provider, Scale Scale, string ScaleName, string Postgres, string? Note)
 {
     public static Options Parse(string[] args)
     {
@@ -102,13 +107,15 @@ internal sealed record Options(string Provider, Scale Scale, string ScaleName, s
         }
 
         return new Options(provider, scale == "national" ? Scale.National : Scale.Small, scale,
-            Value("--postgres", "Host=127.0.0.1;Port=55432;Username=rectification"));
+            Value("--postgres", "Host=127.0.0.1;Port=55432;Username=rectification"), Value("--note", "") is { Length: > 0 } note ? note : null);
     }
 }
 
 /// <summary>The figures of one run, and the machine they were measured on.</summary>
 internal sealed class Results(Options options)
 {
+    public const string EarlierRuns = "## Earlier runs, newest first";
+
     private readonly List<(string What, string Value, string Target)> _rows = [];
 
     private readonly List<string> _notes = [];
@@ -138,6 +145,12 @@ internal sealed class Results(Options options)
                 + $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}.",
             "",
         };
+        if (options.Note is { Length: > 0 } note)
+        {
+            lines.Add(note);
+            lines.Add("");
+        }
+
         lines.AddRange(_notes.Select(n => "- " + n));
         lines.Add("");
         lines.Add("| measurement | value | target (SQLite) |");
