@@ -127,6 +127,30 @@ public sealed class PlanAndLedgerTests(RectificationApp app) : IClassFixture<Rec
     }
 
     [Fact]
+    public async Task Reports_OfDifferentItemsOfOneCase_AtOnce_AllSucceed_EachRecordedOnce()
+    {
+        // Each change bumps the case's version; a save that lost only to another item's change is retried, not refused.
+        var (secretary, admin) = (await app.ClientForAsync("township-secretary"), await app.ClientForAsync("county-admin"));
+        var id = await RectifyingCaseAsync(secretary, admin, "丰收村", ("1", "调整班子"), ("2", "规范三会一课"), ("3", "化解矛盾"), ("4", "清理集体资产"),
+            ("5", "整顿作风"), ("6", "建设阵地"));
+        var items = await admin.LedgerItemsAsync(id);
+        var secretaries = await Task.WhenAll(items.Select(_ => app.ClientForAsync("township-secretary")));
+        var responses = await Task.WhenAll(items.Zip(secretaries, (item, client) => client.PostAsJsonAsync($"/api/v1/ledger/{item}/report", new { note = "已完成" })));
+        foreach (var response in responses)
+        {
+            await response.ExpectAsync(HttpStatusCode.OK);
+        }
+
+        var history = (await (await admin.GetAsync($"/api/v1/cases/{id}/history")).ExpectAsync(HttpStatusCode.OK)).EnumerateArray().ToList();
+        Assert.Equal(items.Count, history.Count(e => e.GetProperty("action").GetString() == "report"));
+        Assert.Equal(history.Count, history.Select(e => e.GetProperty("seq").GetInt32()).Distinct().Count());
+        foreach (var client in secretaries)
+        {
+            client.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task Feedback_ByInspector_AddsLedgerItemsThatAcceptanceWaitsFor()
     {
         var (secretary, admin, inspector) = (await app.ClientForAsync("township-secretary"), await app.ClientForAsync("county-admin"), await app.ClientForAsync("inspector"));

@@ -26,7 +26,9 @@ public static class ChangeLedgerItem
 
     public sealed class Handler(CaseStore store, CaseTransitions transitions, TimeProvider clock)
     {
-        private const int MaxAttempts = 5;
+        /// <summary>Each round of a race, one save wins; so many people changing one village's ledger in the same instant
+        /// is far beyond what happens, and a save still losing after that many rounds answers 409.</summary>
+        private const int MaxAttempts = 16;
 
         public Task<Result<LedgerItem>> ReportAsync(CurrentUser actor, int itemId, ReportRequest request, CancellationToken cancellationToken) =>
             ChangeAsync(actor, itemId, [Roles.TownshipSecretary, Roles.FirstSecretary], LedgerStatus.Open, "report", item =>
