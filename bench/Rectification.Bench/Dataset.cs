@@ -226,16 +226,32 @@ public sealed class Dataset(DbConnection connection, Scale scale, DateTimeOffset
         var quoted = string.Join(", ", columns.Select(c => $"\"{c}\""));
         if (connection is Npgsql.NpgsqlConnection postgres)
         {
+            // Binary COPY takes each value in its column's exact type: an int sent for a bigint column is refused.
+            var bigint = new HashSet<string>(StringComparer.Ordinal);
+            await using (var types = postgres.CreateCommand())
+            {
+                types.CommandText = "SELECT column_name FROM information_schema.columns WHERE table_name = @table AND data_type = 'bigint'";
+                types.Parameters.AddWithValue("table", table);
+                await using var reader = await types.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    bigint.Add(reader.GetString(0));
+                }
+            }
+
             await using var import = await postgres.BeginBinaryImportAsync($"COPY \"{table}\" ({quoted}) FROM STDIN (FORMAT BINARY)", cancellationToken);
             foreach (var row in rows)
             {
                 await import.StartRowAsync(cancellationToken);
-                foreach (var value in row)
+                for (var c = 0; c < row.Length; c++)
                 {
-                    switch (value)
+                    switch (row[c])
                     {
                         case null:
                             await import.WriteNullAsync(cancellationToken);
+                            break;
+                        case int i when bigint.Contains(columns[c]):
+                            await import.WriteAsync((long)i, NpgsqlTypes.NpgsqlDbType.Bigint, cancellationToken);
                             break;
                         case int i:
                             await import.WriteAsync(i, NpgsqlTypes.NpgsqlDbType.Integer, cancellationToken);
@@ -243,8 +259,8 @@ public sealed class Dataset(DbConnection connection, Scale scale, DateTimeOffset
                         case long l:
                             await import.WriteAsync(l, NpgsqlTypes.NpgsqlDbType.Bigint, cancellationToken);
                             break;
-                        default:
-                            await import.WriteAsync((string)value, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
+                        case var text:
+                            await import.WriteAsync((string)text, NpgsqlTypes.NpgsqlDbType.Text, cancellationToken);
                             break;
                     }
                 }
