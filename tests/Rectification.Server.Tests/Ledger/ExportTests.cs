@@ -10,6 +10,26 @@ namespace Rectification.Server.Tests.Ledger;
 public sealed class ExportTests(RectificationApp app) : IClassFixture<RectificationApp>
 {
     [Fact]
+    public async Task Export_OfAVillageNamedLikeAFormula_KeepsTheNameAsText()
+    {
+        // Org units are named by county admins: a name is typed input like any other, and must not run in Excel.
+        using var admin = await app.ClientForAsync("county-admin");
+        using var secretary = await app.ClientForAsync("township-secretary");
+        var village = (await (await admin.PostAsJsonAsync("/api/v1/orgs", new { parentId = await app.OrgIdAsync("旺起镇"), code = "220211100299", name = "=HYPERLINK(\"http://x\")村" }))
+            .ExpectAsync(HttpStatusCode.Created)).Id();
+        var id = (await admin.ProposeAsync(village, "2")).Id();
+        await admin.ActOkAsync(id, "confirm");
+        await admin.ActOkAsync(id, "assign", new { fields = new { countyLeader = "孙副区长", townshipMember = "吴敏", firstSecretary = "陈书记", pairedDepartment = "区财政局" } });
+        await secretary.PutPlanAsync(id, ("2", "落实三会一课"));
+        await secretary.ActOkAsync(id, "submit-plan");
+        await admin.ActOkAsync(id, "approve-plan");
+
+        using var stream = new MemoryStream(await (await admin.GetAsync($"/api/v1/ledger/export.xlsx?village={village}")).Content.ReadAsByteArrayAsync());
+        var row = MiniExcel.Query(stream, useHeaderRow: true, sheetName: "旺起镇").Cast<IDictionary<string, object?>>().Single();
+        Assert.Equal("'=HYPERLINK(\"http://x\")村", row["村"]);
+    }
+
+    [Fact]
     public async Task Export_HasASummaryAndOneSheetPerTownship_WithTheOfficeColumnsDatesAndAFrozenHeader()
     {
         using var admin = await app.ClientForAsync("county-admin");

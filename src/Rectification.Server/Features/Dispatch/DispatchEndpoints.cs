@@ -61,7 +61,7 @@ public static class DispatchEndpoints
             {
                 new Dictionary<string, object?>
                 {
-                    ["县(市区)"] = content.County,
+                    ["县(市区)"] = ExcelText.Safe(content.County),
                     ["起"] = content.From.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture),
                     ["止"] = content.To.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture),
                     ["本周销号"] = content.ItemsClosed,
@@ -74,7 +74,7 @@ public static class DispatchEndpoints
             ["乡镇排名"] = content.Townships.Select((t, i) => new Dictionary<string, object?>
             {
                 ["名次"] = i + 1,
-                ["乡镇"] = t.Township,
+                ["乡镇"] = ExcelText.Safe(t.Township),
                 ["未销号事项"] = t.OpenItems,
                 ["逾期事项"] = t.OverdueItems,
                 ["逾期占比"] = t.OverdueShare,

@@ -50,7 +50,7 @@ public static class ExportLedger
             {
                 ["汇总"] = townships.Select(t => new Dictionary<string, object?>
                 {
-                    ["乡镇"] = names[t],
+                    ["乡镇"] = ExcelText.Safe(names[t]),
                     ["事项总数"] = summary.Where(s => s.TownshipId == t).Sum(s => s.Count),
                     ["未完成"] = summary.Where(s => s.TownshipId == t && s.Status == LedgerStatus.Open).Sum(s => s.Count),
                     ["待核验"] = summary.Where(s => s.TownshipId == t && s.Status == LedgerStatus.Reported).Sum(s => s.Count),
@@ -87,19 +87,19 @@ public static class ExportLedger
                 yield return new Dictionary<string, object?>
                 {
                     ["序号"] = ++number,
-                    ["县(市区)"] = names[@case.CountyId],
-                    ["乡镇"] = names[@case.TownshipId],
-                    ["村"] = names[@case.VillageId],
-                    ["软弱涣散类型"] = Safe(string.Join("；", item.Situations.Select(s => situations.Find(s.Code)?.Text ?? s.Code))),
-                    ["主要问题"] = Safe(item.Problem),
-                    ["整改措施"] = Safe(item.Measure),
-                    ["乡镇责任人"] = Safe(item.TownshipResponsible),
-                    ["村级责任人"] = Safe(item.VillageResponsible),
-                    ["包保县级领导"] = Safe(Field("countyLeader")),
-                    ["包保部门"] = Safe(Field("pairedDepartment")),
-                    ["第一书记"] = Safe(Field("firstSecretary")),
+                    ["县(市区)"] = ExcelText.Safe(names[@case.CountyId]),
+                    ["乡镇"] = ExcelText.Safe(names[@case.TownshipId]),
+                    ["村"] = ExcelText.Safe(names[@case.VillageId]),
+                    ["软弱涣散类型"] = ExcelText.Safe(string.Join("；", item.Situations.Select(s => situations.Find(s.Code)?.Text ?? s.Code))),
+                    ["主要问题"] = ExcelText.Safe(item.Problem),
+                    ["整改措施"] = ExcelText.Safe(item.Measure),
+                    ["乡镇责任人"] = ExcelText.Safe(item.TownshipResponsible),
+                    ["村级责任人"] = ExcelText.Safe(item.VillageResponsible),
+                    ["包保县级领导"] = ExcelText.Safe(Field("countyLeader")),
+                    ["包保部门"] = ExcelText.Safe(Field("pairedDepartment")),
+                    ["第一书记"] = ExcelText.Safe(Field("firstSecretary")),
                     ["完成时限"] = ShanghaiTime.DateOf(item.Deadline).ToDateTime(TimeOnly.MinValue),
-                    ["进展情况"] = Safe(item.Status switch
+                    ["进展情况"] = ExcelText.Safe(item.Status switch
                     {
                         LedgerStatus.Open => item.ReopenCount > 0 ? $"整改中（已重新打开 {item.ReopenCount} 次：{item.ReopenReason}）" : "整改中",
                         LedgerStatus.Reported => $"已报完成：{item.ReportNote}",
@@ -107,17 +107,15 @@ public static class ExportLedger
                     }),
                     ["是否销号"] = item.Status == LedgerStatus.Closed ? "是" : "否",
                     ["销号日期"] = item.ClosedAt is { } closed ? ShanghaiTime.DateOf(closed).ToDateTime(TimeOnly.MinValue) : null,
-                    ["核验人"] = Safe(item.ClosedByName is null ? null : $"{item.ClosedByName}（{item.VerificationMethod}）"),
+                    ["核验人"] = ExcelText.Safe(item.ClosedByName is null ? null : $"{item.ClosedByName}（{item.VerificationMethod}）"),
                     ["验收结果"] = outcomes.GetValueOrDefault(item.CaseId, ""),
                     ["连续列入次数"] = @case.TimesListed,
-                    ["责任追究"] = Safe(accountability.GetValueOrDefault(item.Id)),
+                    ["责任追究"] = ExcelText.Safe(accountability.GetValueOrDefault(item.Id)),
                 };
             }
         }
 
         // Excel reads a cell starting with = + - @ as a formula: what people typed must stay text.
-        private static string? Safe(string? text) => text is { Length: > 0 } && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + text : text;
-
         // Sheet names: at most 31 characters, none of : \ / ? * [ ], unique in the workbook (two counties may each have a 城关镇).
         private static string UniqueSheetName(string name, int id, HashSet<string> taken)
         {
