@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Rectification.Server.Data;
@@ -40,26 +39,4 @@ public sealed class SqliteWriteGate : IInterceptor, IDisposable
     }
 
     public void Dispose() => _gate.Dispose();
-}
-
-/// <summary>Has SQLite itself wait for a busy database (its busy handler backs off from 1 ms) instead of failing at once:
-/// Microsoft.Data.Sqlite otherwise retries a busy statement only after sleeping 150 ms. Writers outside the
-/// <see cref="SqliteWriteGate"/> (the scheduler's store, a caller's own transaction) still meet ours now and then.</summary>
-public sealed class SqliteBusyTimeout : DbConnectionInterceptor
-{
-    private const string Pragma = "PRAGMA busy_timeout = 30000;";
-
-    public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = Pragma;
-        command.ExecuteNonQuery();
-    }
-
-    public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
-    {
-        await using var command = connection.CreateCommand();
-        command.CommandText = Pragma;
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
 }

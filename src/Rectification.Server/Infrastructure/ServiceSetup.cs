@@ -31,7 +31,7 @@ public static class ServiceSetup
             services.AddDbContext<AppDbContext>((sp, o) => o.UseSqlite(storage.ConnectionString, sqlite => sqlite
                     .UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)
                     .UseParameterizedCollectionMode(ParameterTranslationMode.Parameter))
-                .AddInterceptors(sp.GetRequiredService<SqliteWriteGate>(), new SqliteBusyTimeout()));
+                .AddInterceptors(sp.GetRequiredService<SqliteWriteGate>()));
         }
 
         services.AddSingleton(TimeProvider.System);
