@@ -2,6 +2,7 @@ using Rectification.Server.Features.Acceptance;
 using Rectification.Server.Features.Accountability;
 using Rectification.Server.Features.Admin;
 using Rectification.Server.Features.Alerts;
+using Rectification.Server.Features.Audit;
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Cases;
 using Rectification.Server.Features.Channels;
@@ -37,7 +38,8 @@ builder.Services
     .AddDispatch(builder.Configuration)
     .AddChannels(builder.Configuration)
     .AddDashboard()
-    .AddMyWork();
+    .AddMyWork()
+    .AddAudit();
 builder.AddWeb();
 
 var app = builder.Build();
@@ -59,7 +61,8 @@ app.MapHealthEndpoints()
     .MapDispatchEndpoints()
     .MapChannelEndpoints()
     .MapDashboardEndpoints()
-    .MapMyWorkEndpoints();
+    .MapMyWorkEndpoints()
+    .MapAuditEndpoints();
 app.MapWeb();
 app.Run();
 

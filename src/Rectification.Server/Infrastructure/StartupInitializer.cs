@@ -33,6 +33,8 @@ public sealed class StartupInitializer(IServiceScopeFactory scopes, FlowCatalog 
         var migrated = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         await flows.LoadAsync(db, cancellationToken);
         var loaded = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        // Before anything appends to a history: a new entry chains onto its case's sealed head.
+        await scope.ServiceProvider.GetRequiredService<Features.Audit.SealHistory>().RunAsync(cancellationToken);
         await scope.ServiceProvider.GetRequiredService<Features.Cases.RecomputeDeadlines>().RunAsync(cancellationToken);
         // Start-up time is a target (3 s on a national database); this says where it goes.
         logger.LogInformation("Database ready in {MigratedMs:F0} ms, flows loaded at {LoadedMs:F0} ms, deadlines checked at {CheckedMs:F0} ms",

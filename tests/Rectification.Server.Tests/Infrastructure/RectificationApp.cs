@@ -111,13 +111,9 @@ public class RectificationApp : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (disposing && _ownsDirectory && Postgres is not null)
+        if (disposing && _ownsDirectory)
         {
-            using var connection = new Npgsql.NpgsqlConnection($"{Postgres};Database=postgres");
-            connection.Open();
-            using var drop = connection.CreateCommand();
-            drop.CommandText = $"DROP DATABASE IF EXISTS \"{DatabaseName}\" WITH (FORCE)";
-            drop.ExecuteNonQuery();
+            DropPostgresDatabase(DatabaseName);
         }
 
         if (disposing && _ownsDirectory)
@@ -131,6 +127,21 @@ public class RectificationApp : WebApplicationFactory<Program>
                 // A file still held open on some platform; the temp folder is cleaned by the OS eventually.
             }
         }
+    }
+
+    /// <summary>On PostgreSQL, drops an app's database (a test that restarts over a folder of its own cleans up with it).</summary>
+    public static void DropPostgresDatabase(string databaseName)
+    {
+        if (Postgres is null)
+        {
+            return;
+        }
+
+        using var connection = new Npgsql.NpgsqlConnection($"{Postgres};Database=postgres");
+        connection.Open();
+        using var drop = connection.CreateCommand();
+        drop.CommandText = $"DROP DATABASE IF EXISTS \"{databaseName}\" WITH (FORCE)";
+        drop.ExecuteNonQuery();
     }
 
     private sealed record TokenResponse(string Token);

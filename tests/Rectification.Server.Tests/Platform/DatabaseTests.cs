@@ -37,6 +37,8 @@ public sealed class DatabaseTests(RectificationApp app) : IClassFixture<Rectific
         Assert.True(await db.CaseEvents.AnyAsync());
         await Assert.ThrowsAnyAsync<Exception>(() => db.Database.ExecuteSqlRawAsync("UPDATE \"CaseEvents\" SET \"Comment\" = 'edited'"));
         await Assert.ThrowsAnyAsync<Exception>(() => db.Database.ExecuteSqlRawAsync("DELETE FROM \"CaseEvents\""));
+        // The one update start-up may make, sealing an entry written before chaining, is refused for a sealed entry.
+        await Assert.ThrowsAnyAsync<Exception>(() => db.Database.ExecuteSqlRawAsync("UPDATE \"CaseEvents\" SET \"Hash\" = 'forged'"));
         Assert.DoesNotContain(await db.CaseEvents.Select(e => e.Comment).ToListAsync(), c => c == "edited");
     }
 }

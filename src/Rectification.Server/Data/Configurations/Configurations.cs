@@ -82,6 +82,7 @@ internal sealed class CaseConfiguration : IEntityTypeConfiguration<Case>
         b.Property(c => c.Stage).HasMaxLength(64);
         b.Property(c => c.Note).HasMaxLength(2000);
         b.Property(c => c.Version).IsConcurrencyToken();
+        b.Property(c => c.HistoryHash).HasMaxLength(64);
         b.HasIndex(c => new { c.VillageId, c.OpenYear }).IsUnique();
         b.HasIndex(c => new { c.CountyId, c.Stage });
         b.HasIndex(c => new { c.TownshipId, c.Stage });
@@ -137,6 +138,9 @@ internal sealed class CaseEventConfiguration : IEntityTypeConfiguration<CaseEven
         b.Property(e => e.ToStage).HasMaxLength(64);
         b.Property(e => e.Comment).HasMaxLength(2000);
         b.HasIndex(e => new { e.CaseId, e.Seq }).IsUnique();
+        b.Property(e => e.Hash).HasMaxLength(64);
+        // Start-up asks whether any entry is still unsealed: this index holds only those, so the answer costs nothing.
+        b.HasIndex(e => e.Hash).HasDatabaseName("IX_CaseEvents_Unsealed").HasFilter("\"Hash\" IS NULL");
         b.HasOne<Case>().WithMany(c => c.History).HasForeignKey(e => e.CaseId).OnDelete(DeleteBehavior.Restrict);
     }
 }

@@ -282,6 +282,10 @@ namespace Rectification.Server.Data.Migrations
                     b.Property<int>("FlowVersionId")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("HistoryHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<long?>("NextAlertAt")
                         .HasColumnType("INTEGER");
 
@@ -381,6 +385,10 @@ namespace Rectification.Server.Data.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -394,6 +402,10 @@ namespace Rectification.Server.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Hash")
+                        .HasDatabaseName("IX_CaseEvents_Unsealed")
+                        .HasFilter("\"Hash\" IS NULL");
 
                     b.HasIndex("CaseId", "Seq")
                         .IsUnique();

@@ -67,6 +67,10 @@ public sealed class Case
     /// <see cref="Alerts.AlertSchedule"/>: every save marks it due now, the sweep moves it on.</summary>
     public DateTimeOffset? NextAlertAt { get; set; }
 
+    /// <summary>The hash of the newest history entry: the head of the chain <see cref="Audit.HistoryChain"/> verifies, so
+    /// an entry removed from the end of the history is noticed too.</summary>
+    public string? HistoryHash { get; set; }
+
     public List<CaseSituation> Situations { get; set; } = [];
 
     public List<CaseField> Fields { get; set; } = [];
@@ -149,4 +153,9 @@ public sealed class CaseEvent
 
     /// <summary>Changed fields as JSON ({"key": {"old": ..., "new": ...}}), shown as they were; never queried by value.</summary>
     public string? Changes { get; set; }
+
+    /// <summary>SHA-256 over the previous entry's hash and this entry (<see cref="Audit.HistoryChain"/>), so an entry
+    /// edited, removed or inserted behind the service's back breaks the chain. Null only for entries written before
+    /// chaining existed, until start-up seals them.</summary>
+    public string? Hash { get; set; }
 }

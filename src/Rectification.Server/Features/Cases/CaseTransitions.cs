@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Rectification.Server.Features.Audit;
 using Rectification.Server.Features.Timers;
 using Rectification.Server.Features.Workflows;
 using Rectification.Workflow.Definitions;
@@ -132,7 +133,7 @@ public sealed class CaseTransitions(TimeProvider clock, IWorkingCalendar calenda
         IReadOnlyList<FieldChange>? changes)
     {
         @case.Version++;
-        @case.History.Add(new CaseEvent
+        var entry = new CaseEvent
         {
             Seq = @case.Version,
             At = now,
@@ -146,6 +147,9 @@ public sealed class CaseTransitions(TimeProvider clock, IWorkingCalendar calenda
             Changes = changes is { Count: > 0 }
                 ? JsonSerializer.Serialize(changes.ToDictionary(c => c.Key, c => new { old = c.Old, @new = c.New }))
                 : null,
-        });
+        };
+        entry.Hash = HistoryChain.Link(@case.HistoryHash, entry);
+        @case.HistoryHash = entry.Hash;
+        @case.History.Add(entry);
     }
 }

@@ -297,6 +297,10 @@ namespace Rectification.Server.Data.Migrations.Postgres
                     b.Property<int>("FlowVersionId")
                         .HasColumnType("integer");
 
+                    b.Property<string>("HistoryHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<long?>("NextAlertAt")
                         .HasColumnType("bigint");
 
@@ -398,6 +402,10 @@ namespace Rectification.Server.Data.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -411,6 +419,10 @@ namespace Rectification.Server.Data.Migrations.Postgres
                         .HasColumnType("character varying(64)");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Hash")
+                        .HasDatabaseName("IX_CaseEvents_Unsealed")
+                        .HasFilter("\"Hash\" IS NULL");
 
                     b.HasIndex("CaseId", "Seq")
                         .IsUnique();
