@@ -50,6 +50,8 @@ public class AppDbContext : DbContext
 
     public DbSet<LedgerItem> LedgerItems => Set<LedgerItem>();
 
+    public DbSet<Infrastructure.IdempotentRequest> IdempotentRequests => Set<Infrastructure.IdempotentRequest>();
+
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
         BeforeSave();

@@ -87,6 +87,7 @@ public static class ServiceSetup
         app.UseStatusCodePages();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseIdempotency();
         app.MapOpenApi().AllowAnonymous();
         return app;
     }

@@ -108,13 +108,13 @@ public sealed class PlanAndLedgerTests(RectificationApp app) : IClassFixture<Rec
     }
 
     [Fact]
-    public async Task Tick_RacingInspectors_OneWinsTheRestGet409()
+    public async Task Tick_By50RacingInspectors_OneWinsTheRestGet409_HistoryShowsOne()
     {
         var (secretary, admin) = (await app.ClientForAsync("township-secretary"), await app.ClientForAsync("county-admin"));
         var id = await RectifyingCaseAsync(secretary, admin, "永安村", ("9", "建设党群服务中心"));
         var item = (await admin.LedgerItemsAsync(id))[0];
         await (await secretary.PostAsJsonAsync($"/api/v1/ledger/{item}/report", new { note = "服务中心已投入使用" })).ExpectAsync(HttpStatusCode.OK);
-        var inspectors = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => app.ClientForAsync("inspector")));
+        var inspectors = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => app.ClientForAsync("inspector")));
         var responses = await Task.WhenAll(inspectors.Select(c => c.PostAsJsonAsync($"/api/v1/ledger/{item}/tick", new { method = "实地走访" })));
         Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
         Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.OK), r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));

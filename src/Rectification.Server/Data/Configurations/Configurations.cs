@@ -331,3 +331,17 @@ internal sealed class OutboxMessageConfiguration : IEntityTypeConfiguration<Outb
         b.HasIndex(m => new { m.DeliveredAt, m.NextAttemptAt });
     }
 }
+
+internal sealed class IdempotentRequestConfiguration : IEntityTypeConfiguration<Infrastructure.IdempotentRequest>
+{
+    public void Configure(EntityTypeBuilder<Infrastructure.IdempotentRequest> b)
+    {
+        b.Property(r => r.Key).HasMaxLength(100);
+        b.Property(r => r.RequestHash).HasMaxLength(64);
+        b.Property(r => r.ContentType).HasMaxLength(200);
+        b.Property(r => r.Location).HasMaxLength(500);
+        b.Property(r => r.ETag).HasMaxLength(100);
+        b.HasIndex(r => new { r.UserId, r.Key }).IsUnique();
+        b.HasIndex(r => r.CreatedAt);
+    }
+}

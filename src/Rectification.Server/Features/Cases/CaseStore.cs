@@ -49,10 +49,11 @@ public sealed class CaseStore(AppDbContext db, ITimerScheduler timers)
         }
     }
 
-    /// <summary>Schedules the timers saved inside a transaction the caller has now committed.</summary>
+    /// <summary>Schedules the timers saved inside a transaction the caller has now committed; nothing while an outer
+    /// transaction (an idempotent request's) is still open, whose owner calls this again once it commits.</summary>
     public async Task ScheduleDeferredAsync()
     {
-        if (_deferred.Count > 0)
+        if (_deferred.Count > 0 && db.Database.CurrentTransaction is null)
         {
             await timers.ScheduleAsync(_deferred.ToList(), CancellationToken.None);
             _deferred.Clear();

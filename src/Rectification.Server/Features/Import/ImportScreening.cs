@@ -154,22 +154,31 @@ public static class ImportScreening
                     Extensions: new Dictionary<string, object?> { ["rows"] = problems.OrderBy(p => p.Row).ToList() });
             }
 
-            // All rows or none: one transaction around the proposals.
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // All rows or none: one transaction around the proposals. An idempotent request brings its own, and rolls it back
+            // when the answer is a refusal.
+            await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
             var ids = new List<int>();
             foreach (var row in rows)
             {
                 var result = await propose.HandleAsync(actor, new ProposeCase.Request(row.VillageId, row.Year, row.Situations, row.Source, row.Note), cancellationToken);
                 if (!result.Succeeded)
                 {
-                    await transaction.RollbackAsync(cancellationToken);
+                    if (transaction is not null)
+                    {
+                        await transaction.RollbackAsync(cancellationToken);
+                    }
+
                     return result.Problem with { Detail = $"Row {row.Number}: {result.Problem.Detail} Nothing was imported." };
                 }
 
                 ids.Add(result.Value.Id);
             }
 
-            await transaction.CommitAsync(cancellationToken);
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
+
             await store.ScheduleDeferredAsync();
             logger.LogInformation("Screening import by {User}: {Count} cases proposed", actor.UserName, ids.Count);
             return new Response(ids.Count, ids);

@@ -55,7 +55,8 @@ public static partial class AddOrgUnit
             }
 
             var unit = new OrgUnit { Code = request.Code!, Name = request.Name!.Trim(), Level = parent.Level + 1, ParentId = parent.Id };
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // Joins the transaction of an idempotent request, which commits it with the record of its answer.
+            await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
             db.OrgUnits.Add(unit);
             await db.SaveChangesAsync(cancellationToken);
             unit.Path = OrgUnit.ChildPath(parent.Path, unit.Id);
@@ -69,7 +70,11 @@ public static partial class AddOrgUnit
                 Detail = JsonSerializer.Serialize(new { unit.Code, unit.Name, Level = unit.Level.ToString(), unit.ParentId }),
             });
             await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(cancellationToken);
+            }
+
             logger.LogInformation("Org unit {OrgUnitId} {Code} {Name} added under {ParentId} by {User}", unit.Id, unit.Code, unit.Name, parent.Id, actor.UserName);
             return OrgUnitDto.From(unit);
         }
