@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.EntityFrameworkCore;
 using Rectification.Server.Data;
 using Rectification.Server.Features.Admin;
+using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Demo;
 using Rectification.Workflow.Time;
 using Serilog;
@@ -85,7 +86,9 @@ public static class ServiceSetup
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRateLimiter();
         app.UseAuthentication();
+        app.UseCredentialStamps();
         app.UseAuthorization();
         app.UseIdempotency();
         app.MapOpenApi().AllowAnonymous();

@@ -8,6 +8,7 @@ using Rectification.Server.Web;
 namespace Rectification.Server.Pages;
 
 /// <summary>Sign-in for the pages: the same check and lockout as the API's, ending in a cookie instead of a token.</summary>
+[Microsoft.AspNetCore.RateLimiting.EnableRateLimiting(AuthEndpoints.SignInLimit)]
 public sealed class LoginModel(Login.Handler login, IOptions<AuthOptions> options, TimeProvider clock) : WebPage
 {
     [BindProperty(SupportsGet = true)]

@@ -66,6 +66,8 @@ public class RectificationApp : WebApplicationFactory<Program>
             ["Storage:DataDirectory"] = DataDirectory,
             ["Demo:Seed"] = "true",
             ["Serilog:MinimumLevel:Default"] = "Warning",
+            // Tests sign in far more often than people; the limit has a test of its own.
+            ["Auth:SignInsPerMinute"] = "10000",
             ["Serilog:WriteTo:File:Args:path"] = Path.Combine(DataDirectory, "logs", "rectification-.log"),
         };
         foreach (var (key, value) in Settings)

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Rectification.Server.Tests.Infrastructure;
@@ -46,6 +47,42 @@ public sealed partial class WebPageTests(RectificationApp app) : IClassFixture<R
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/dashboard")).StatusCode);
         // A cookie never authorises the API, so the API needs no CSRF defence.
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task SignIn_OverHttps_MarksEveryCookieSecure()
+    {
+        using var client = app.CreateClient(new WebApplicationFactoryClientOptions
+        {
+            AllowAutoRedirect = false, HandleCookies = true, BaseAddress = new Uri("https://localhost"),
+        });
+        var token = await TokenAsync(client, "/login");
+        var response = await client.PostAsync("/login", Form(("username", "inspector"), ("password", "Demo@2026"), ("__RequestVerificationToken", token)));
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        var cookies = response.Headers.GetValues("Set-Cookie").ToList();
+        Assert.Contains(cookies, c => c.StartsWith("rectification=", StringComparison.Ordinal));
+        // Cookies being set, not the ones being cleared (expired at once, they carry nothing).
+        var set = cookies.Where(c => !c.Contains("expires=Thu, 01 Jan 1970", StringComparison.Ordinal)).ToList();
+        Assert.All(set, c => Assert.Contains("secure", c, StringComparison.OrdinalIgnoreCase));
+        Assert.All(set, c => Assert.Contains("httponly", c, StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task PasswordChange_EndsThePageSessionsSignedInBefore()
+    {
+        // An account of its own, so the demo accounts the other tests sign in with keep their password.
+        using var admin = await app.ClientForAsync("county-admin");
+        var user = await (await admin.PostAsJsonAsync("/api/v1/users", new
+        {
+            username = "session-test", displayName = "会话测试", password = "Demo@2026", orgUnitId = await app.OrgIdAsync("丰满区"), roles = new[] { "inspector" },
+        })).ExpectAsync(HttpStatusCode.Created);
+        using var pages = await SignedInAsync("session-test");
+        Assert.Equal(HttpStatusCode.OK, (await pages.GetAsync("/ledger")).StatusCode);
+        await (await admin.PostAsJsonAsync($"/api/v1/users/{user.Id()}/password", new { newPassword = "Shiji2026ok" })).ExpectAsync(HttpStatusCode.NoContent);
+
+        var after = await pages.GetAsync("/ledger");
+        Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
+        Assert.StartsWith("/login", after.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -12,8 +12,8 @@ public static class AuthEndpoints
     public static WebApplicationBuilder AddAuth(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section)
-            .Validate(o => o.TokenLifetime > TimeSpan.Zero && o.MaxFailedLogins > 0 && o.LockoutDuration > TimeSpan.Zero,
-                "Auth: TokenLifetime, MaxFailedLogins and LockoutDuration must be positive.")
+            .Validate(o => o.TokenLifetime > TimeSpan.Zero && o.MaxFailedLogins > 0 && o.LockoutDuration > TimeSpan.Zero && o.SignInsPerMinute > 0,
+                "Auth: TokenLifetime, MaxFailedLogins, LockoutDuration and SignInsPerMinute must be positive.")
             .ValidateOnStart();
         builder.Services.AddAuthentication(BearerTokenDefaults.AuthenticationScheme)
             .AddBearerToken(BearerTokenDefaults.AuthenticationScheme, o => o.BearerTokenExpiration = TimeSpan.FromHours(8))
@@ -30,7 +30,24 @@ public static class AuthEndpoints
                 o.LoginPath = "/login";
                 o.LogoutPath = "/logout";
                 o.AccessDeniedPath = "/denied";
+                o.Events.OnValidatePrincipal = CredentialStamps.ValidateCookieAsync;
             });
+        builder.Services.AddSingleton<CredentialStamps>();
+        var signInsPerMinute = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>()?.SignInsPerMinute ?? new AuthOptions().SignInsPerMinute;
+        builder.Services.AddRateLimiter(o =>
+        {
+            // Per client address, for the API's and the page's sign-in alike; showing the sign-in page is not counted.
+            o.AddPolicy(SignInLimit, http => HttpMethods.IsPost(http.Request.Method)
+                ? System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "local",
+                    _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions { PermitLimit = signInsPerMinute, Window = TimeSpan.FromMinutes(1) })
+                : System.Threading.RateLimiting.RateLimitPartition.GetNoLimiter("read"));
+            o.OnRejected = async (context, ct) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "60";
+                await new Problem(StatusCodes.Status429TooManyRequests, "Too many sign-in attempts", "登录尝试过于频繁，请一分钟后再试。")
+                    .ToProblemResult().ExecuteAsync(context.HttpContext);
+            };
+        });
         builder.Services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(WebAuth.Policy, p => p.AddAuthenticationSchemes(WebAuth.Scheme).RequireAuthenticatedUser())
@@ -41,13 +58,18 @@ public static class AuthEndpoints
         return builder;
     }
 
+    /// <summary>The rate limit on sign-in attempts (<see cref="AuthOptions.SignInsPerMinute"/>).</summary>
+    public const string SignInLimit = "sign-in";
+
     public static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1").WithTags("Auth");
         group.MapPost("/auth/login", async (Login.Request request, Login.Handler handler, CancellationToken ct) =>
                 (await handler.HandleAsync(request, ct)).ToHttp(r => TypedResults.Ok(r)))
             .AllowAnonymous()
+            .RequireRateLimiting(SignInLimit)
             .WithSummary("Sign in with username and password; returns a bearer token.")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .Produces<Login.Response>()
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesValidationProblem();
@@ -58,6 +80,23 @@ public static class AuthEndpoints
                 return TypedResults.Ok(new MeResponse(user.Id, user.UserName, user.DisplayName, user.Roles, OrgUnitDto.From(unit!)));
             })
             .WithSummary("The signed-in user: name, roles and org unit.");
+        return app;
+    }
+
+    /// <summary>Checks the bearer token of every API call after authentication (the bearer handler has no event for it);
+    /// a stale one leaves the caller anonymous, so the endpoint answers 401 as for an expired token.</summary>
+    public static WebApplication UseCredentialStamps(this WebApplication app)
+    {
+        app.Use(async (http, next) =>
+        {
+            if (http.User.Identity?.IsAuthenticated == true
+                && !await http.RequestServices.GetRequiredService<CredentialStamps>().IsCurrentAsync(http.User, http.RequestAborted))
+            {
+                http.User = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity());
+            }
+
+            await next(http);
+        });
         return app;
     }
 

@@ -13,4 +13,8 @@ public sealed record AuthOptions
 
     /// <summary>How long a locked account stays locked. Default: 15 minutes.</summary>
     public TimeSpan LockoutDuration { get; init; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>Sign-in attempts one address may make per minute, whatever the accounts: the lockout stops guessing one
+    /// password, this stops trying one password on many accounts. Default: 30.</summary>
+    public int SignInsPerMinute { get; init; } = 30;
 }

@@ -7,8 +7,10 @@ namespace Rectification.Server.Features.Auth;
 /// <summary>The signed-in user as every use case sees it: who, where in the org tree, and with which roles.
 /// <see cref="CountyId"/> is the county the user works in, or null for city-level users.</summary>
 public sealed record CurrentUser(int Id, string UserName, string DisplayName, int OrgUnitId, OrgLevel OrgLevel, IReadOnlyList<string> Roles,
-    int? CountyId = null)
+    int? CountyId = null, string? SecurityStamp = null)
 {
+    public const string SecurityStampClaim = "stamp";
+
     public const string OrgUnitClaim = "org";
     public const string CountyClaim = "county";
     public const string OrgLevelClaim = "org_level";
@@ -35,6 +37,8 @@ public sealed record CurrentUser(int Id, string UserName, string DisplayName, in
         {
             yield return new Claim(ClaimTypes.Role, role);
         }
+
+        yield return new Claim(SecurityStampClaim, SecurityStamp ?? "");
     }
 
     public static CurrentUser FromPrincipal(ClaimsPrincipal principal)
@@ -47,7 +51,8 @@ public sealed record CurrentUser(int Id, string UserName, string DisplayName, in
             int.Parse(Get(OrgUnitClaim), CultureInfo.InvariantCulture),
             Enum.Parse<OrgLevel>(Get(OrgLevelClaim)),
             principal.FindAll(ClaimTypes.Role).Select(c => c.Value).ToList(),
-            principal.FindFirstValue(CountyClaim) is { } county ? int.Parse(county, CultureInfo.InvariantCulture) : null);
+            principal.FindFirstValue(CountyClaim) is { } county ? int.Parse(county, CultureInfo.InvariantCulture) : null,
+            principal.FindFirstValue(SecurityStampClaim));
     }
 }
 

@@ -112,7 +112,7 @@ public static class Login
             var unit = await db.OrgUnits.SingleAsync(o => o.Id == user.OrgUnitId, cancellationToken);
             logger.LogInformation("User {UserName} signed in", user.UserName);
             return new CurrentUser(user.Id, user.UserName, user.DisplayName, user.OrgUnitId, unit.Level, user.Roles.Select(r => r.Role).ToList(),
-                await OrgDirectory.CountyOfAsync(db, unit, cancellationToken));
+                await OrgDirectory.CountyOfAsync(db, unit, cancellationToken), user.SecurityStamp);
         }
 
         // One statement, so parallel wrong guesses cannot overwrite each other's count and slip past the limit.

@@ -45,10 +45,9 @@ public static partial class AddUser
                 errors["displayName"] = ["Required, at most 100 characters."];
             }
 
-            if (request.Password is null || request.Password.Length is < 8 or > 128
-                || !request.Password.Any(char.IsLetter) || !request.Password.Any(char.IsDigit))
+            if (!IsStrongEnough(request.Password))
             {
-                errors["password"] = ["Required: 8 to 128 characters with letters and digits."];
+                errors["password"] = [PasswordRule];
             }
 
             if (request.OrgUnitId is null)
@@ -118,6 +117,11 @@ public static partial class AddUser
             return ToDto(user);
         }
     }
+
+    public const string PasswordRule = "Required: 8 to 128 characters with letters and digits.";
+
+    public static bool IsStrongEnough(string? password) =>
+        password is { Length: >= 8 and <= 128 } && password.Any(char.IsLetter) && password.Any(char.IsDigit);
 
     public static UserDto ToDto(User user) => new(user.Id, user.UserName, user.DisplayName, user.OrgUnitId, user.Roles.Select(r => r.Role).Order().ToList());
 

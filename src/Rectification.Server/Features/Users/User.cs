@@ -20,6 +20,10 @@ public sealed class User
 
     public DateTimeOffset? LockedUntil { get; set; }
 
+    /// <summary>Changes whenever the password does; every token and cookie carries the stamp it was issued with, so a
+    /// password change signs the user out everywhere.</summary>
+    public string SecurityStamp { get; set; } = "";
+
     public DateTimeOffset CreatedAt { get; set; }
 }
 

@@ -10,7 +10,9 @@ namespace Rectification.Server.Features.Users;
 /// <summary>Accounts within the caller's area: listed by county admins and city viewers, added by county admins.</summary>
 public static class UserEndpoints
 {
-    public static IServiceCollection AddUsers(this IServiceCollection services) => services.AddScoped<AddUser.Handler>();
+    public static IServiceCollection AddUsers(this IServiceCollection services) => services
+        .AddScoped<AddUser.Handler>()
+        .AddScoped<ChangePassword.Handler>();
 
     public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder app)
     {
@@ -32,6 +34,20 @@ public static class UserEndpoints
             .Produces<UserDto>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapPost("/{id:int}/password", async (int id, ChangePassword.ResetRequest request, HttpContext http, ChangePassword.Handler handler,
+                CancellationToken ct) =>
+                (await handler.ResetAsync(http.GetCurrentUser(), id, request, ct)).ToHttp(_ => TypedResults.NoContent()))
+            .RequireAuthorization(p => p.RequireRole(Roles.CountyAdmin))
+            .WithSummary("Set a new password for an account in the caller's area; its earlier tokens and sessions stop working.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapPost("/api/v1/me/password", async (ChangePassword.Request request, HttpContext http, ChangePassword.Handler handler, CancellationToken ct) =>
+                (await handler.ChangeOwnAsync(http.GetCurrentUser(), request, ct)).ToHttp(_ => TypedResults.NoContent()))
+            .WithTags("Users")
+            .WithSummary("Change one's own password (the current one is required); every earlier token and session stops working.")
+            .Produces(StatusCodes.Status204NoContent)
+            .ProducesValidationProblem();
         return app;
     }
 }
