@@ -45,7 +45,8 @@ builder.Services
     .AddDispatch(builder.Configuration)
     .AddChannels(builder.Configuration)
     .AddDashboard()
-    .AddMyWork();
+    .AddMyWork()
+    .AddBackup();
 builder.AddWeb();
 
 var app = builder.Build();
@@ -67,7 +68,8 @@ app.MapHealthEndpoints()
     .MapDispatchEndpoints()
     .MapChannelEndpoints()
     .MapDashboardEndpoints()
-    .MapMyWorkEndpoints();
+    .MapMyWorkEndpoints()
+    .MapBackupEndpoints();
 app.MapWeb();
 app.Run();
 
