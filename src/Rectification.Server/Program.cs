@@ -4,6 +4,7 @@ using Rectification.Server.Features.Admin;
 using Rectification.Server.Features.Alerts;
 using Rectification.Server.Features.Audit;
 using Rectification.Server.Features.Auth;
+using Rectification.Server.Features.Backup;
 using Rectification.Server.Features.Cases;
 using Rectification.Server.Features.Channels;
 using Rectification.Server.Features.Dashboard;
@@ -19,6 +20,13 @@ using Rectification.Server.Features.Users;
 using Rectification.Server.Features.Workflows;
 using Rectification.Server.Infrastructure;
 using Rectification.Server.Web;
+
+// backup and restore run instead of the service, on its configuration.
+if (BackupCommand.IsCommand(args))
+{
+    Environment.ExitCode = await BackupCommand.RunAsync(args, Console.Out, Console.Error);
+    return;
+}
 
 // No reloading of appsettings: its watcher covers the content root and everything below it, data/ included, and woke for
 // every write to the database (7 % of the CPU under load). Settings are read once, at start.
@@ -39,7 +47,8 @@ builder.Services
     .AddChannels(builder.Configuration)
     .AddDashboard()
     .AddMyWork()
-    .AddAudit();
+    .AddAudit()
+    .AddBackup();
 builder.AddWeb();
 
 var app = builder.Build();
@@ -62,7 +71,8 @@ app.MapHealthEndpoints()
     .MapChannelEndpoints()
     .MapDashboardEndpoints()
     .MapMyWorkEndpoints()
-    .MapAuditEndpoints();
+    .MapAuditEndpoints()
+    .MapBackupEndpoints();
 app.MapWeb();
 app.Run();
 
