@@ -1,5 +1,6 @@
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Infrastructure;
+using Rectification.Workflow;
 
 namespace Rectification.Server.Features.Import;
 
@@ -45,12 +46,14 @@ public static class ImportEndpoints
                 return result.ToHttp(r => TypedResults.Ok(r));
             })
             .Accepts<byte[]>(Xlsx, "text/csv")
+            .RequireAuthorization(p => p.RequireRole(Roles.TownshipSecretary, Roles.Inspector, Roles.CountyAdmin))
             .WithSummary("Propose cases from screening results (.xlsx or CSV: 村, 情形, 来源, 备注, 年度). Any bad row: nothing imported, 422 listing every bad row.")
             .Produces<ImportScreening.Response>()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         group.MapGet("/template.xlsx", async (CancellationToken ct) =>
                 TypedResults.File(await ImportScreening.TemplateAsync(ct), Xlsx, "摸底排查导入模板.xlsx"))
+            .RequireAuthorization(p => p.RequireRole(Roles.TownshipSecretary, Roles.Inspector, Roles.CountyAdmin))
             .WithSummary("The template for screening imports.")
             .Produces(StatusCodes.Status200OK, contentType: Xlsx);
         return app;
