@@ -1,8 +1,12 @@
 using System.Net;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.DependencyInjection;
 using Rectification.Server.Data;
+using Rectification.Server.Features.Cases;
 using Rectification.Server.Tests.Infrastructure;
 
 namespace Rectification.Server.Tests.Reliability;
@@ -34,6 +38,25 @@ public sealed class InterruptedStartTests : IDisposable
         Assert.Equal(0, await after.Database.SqlQueryRaw<int>("""SELECT count(*) AS "Value" FROM "__EFMigrationsLock" """).SingleAsync());
     }
 
+    [Fact]
+    public async Task KilledWhileSeedingTheDemo_NextStart_SeedsItWhole()
+    {
+        // The first start dies while it proposes the third demo case: the save that throws stands for the kill, as what it
+        // was writing is never committed.
+        using (var dying = new DyingApp(_directory))
+        {
+            await Assert.ThrowsAnyAsync<InvalidOperationException>(() => dying.ClientForAsync("county-admin"));
+        }
+
+        // Before the fix the org units, accounts and two cases were left, and the next start, finding org units, seeded nothing more.
+        using var app = new SqliteApp(_directory);
+        using var admin = await app.ClientForAsync("county-admin");
+        var cases = await (await admin.GetAsync("/api/v1/cases?pageSize=100")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(7, cases.GetProperty("total").GetInt32());
+        Assert.Equal(49, (await (await admin.GetAsync("/api/v1/orgs")).ExpectAsync(HttpStatusCode.OK)).EnumerateArray()
+            .Count(o => o.GetProperty("level").GetString() == "village"));
+    }
+
     public void Dispose()
     {
         try
@@ -47,12 +70,33 @@ public sealed class InterruptedStartTests : IDisposable
     }
 
     /// <summary>The service over this test's folder on SQLite, whichever provider the pass runs the suite on.</summary>
-    private sealed class SqliteApp(string directory) : RectificationApp(directory, Start)
+    private class SqliteApp(string directory) : RectificationApp(directory, Start)
     {
         protected override IReadOnlyDictionary<string, string?> Settings => new Dictionary<string, string?>
         {
             ["Database:Provider"] = "Sqlite",
             ["ConnectionStrings:Rectification"] = $"Data Source={DatabaseFile}",
         };
+    }
+
+    /// <summary>A first start that dies while the demo is being seeded.</summary>
+    private sealed class DyingApp(string directory) : SqliteApp(directory)
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.ConfigureServices(services => services.ConfigureDbContext<AppDbContext>((_, o) => o.AddInterceptors(new DiesOnThirdCase())));
+        }
+    }
+
+    private sealed class DiesOnThirdCase : SaveChangesInterceptor
+    {
+        private int _cases;
+
+        public override ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result,
+            CancellationToken cancellationToken = default) =>
+            eventData.Context!.ChangeTracker.Entries<Case>().Any(e => e.State == EntityState.Added) && ++_cases == 3
+                ? throw new InvalidOperationException("The process dies here.")
+                : base.SavingChangesAsync(eventData, result, cancellationToken);
     }
 }
