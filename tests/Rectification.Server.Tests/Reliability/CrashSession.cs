@@ -51,7 +51,7 @@ public sealed class CrashSession : IDisposable
         foreach (var user in users)
         {
             var response = await anonymous.PostAsJsonAsync("/api/v1/auth/login", new { username = user, password = "Demo@2026" });
-            response.EnsureSuccessStatusCode();
+            Assert.True(response.IsSuccessStatusCode, $"The demo account {user} cannot sign in (HTTP {(int)response.StatusCode}): is the demo seeded whole?");
             tokens[user] = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
         }
 
