@@ -39,6 +39,7 @@ public sealed class CrashWorkload(CrashWorld world, int seed)
     private int _tokens;
     private long _offsetTicks;
     private int _advances;
+    private int _acknowledged;
 
     public IReadOnlyCollection<Op> Journal => _journal;
 
@@ -55,8 +56,6 @@ public sealed class CrashWorkload(CrashWorld world, int seed)
     /// <summary>Changes acknowledged so far, so the harness can wait for the load to be under way before it picks the
     /// moment of the kill.</summary>
     public int Acknowledged => Volatile.Read(ref _acknowledged);
-
-    private int _acknowledged;
 
     /// <summary>Before the first round: inspectors' feedback forms on the demo cases past planning, so tick-offs have
     /// items to race for from the start.</summary>
@@ -110,7 +109,8 @@ public sealed class CrashWorkload(CrashWorld world, int seed)
         return Task.WhenAll(workers);
     }
 
-    private int Mix(int round, int worker) => HashCode.Combine(seed, round, worker);
+    // Not HashCode.Combine: it is salted per process, and a seed must draw the same choices in a replay.
+    private int Mix(int round, int worker) => unchecked(((seed * 31) + round) * 31 + worker);
 
     private static async Task LoopAsync(Context x, Func<Context, Task> step)
     {
