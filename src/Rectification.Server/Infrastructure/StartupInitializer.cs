@@ -20,6 +20,11 @@ public sealed class StartupInitializer(IServiceScopeFactory scopes, FlowCatalog 
         // Only when something is pending: migrating takes a lock and compares the whole model, most of a second at start-up.
         if (pending.Count > 0)
         {
+            if (db.Database.IsSqlite())
+            {
+                await ClearStaleMigrationLockAsync(db, cancellationToken);
+            }
+
             await db.Database.MigrateAsync(cancellationToken);
             logger.LogInformation("Database migrated: {Migrations}", pending);
         }
@@ -50,4 +55,17 @@ public sealed class StartupInitializer(IServiceScopeFactory scopes, FlowCatalog 
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>EF Core's migration lock on SQLite is a row in <c>__EFMigrationsLock</c>, not a lock a connection holds: a
+    /// process killed while migrating leaves the row behind, and every later start waits for it forever. One process owns
+    /// a SQLite file (Quartz refuses to cluster on it), so a lock found before this process migrates is a dead one's.</summary>
+    private async Task ClearStaleMigrationLockAsync(AppDbContext db, CancellationToken cancellationToken)
+    {
+        var tables = await db.Database.SqlQueryRaw<int>("SELECT count(*) AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name = '__EFMigrationsLock'")
+            .SingleAsync(cancellationToken);
+        if (tables > 0 && await db.Database.ExecuteSqlRawAsync("DELETE FROM \"__EFMigrationsLock\"", cancellationToken) > 0)
+        {
+            logger.LogWarning("Cleared the migration lock left by a process that stopped while migrating this database");
+        }
+    }
 }

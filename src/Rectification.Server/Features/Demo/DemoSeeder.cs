@@ -35,6 +35,7 @@ public sealed class DemoSeeder(
     SignChecklistItem.Handler sign,
     SavePlan.Handler savePlan,
     ChangeLedgerItem.Handler ledger,
+    CaseStore store,
     ILogger<DemoSeeder> logger)
 {
     private static readonly (string Code, string Name, string[] Villages)[] Townships =
@@ -52,6 +53,16 @@ public sealed class DemoSeeder(
             return;
         }
 
+        // All or nothing: the check above skips a database with any org unit in it, so a start killed half-way through
+        // seeding must leave none, or the demo stays half-seeded (no accounts to sign in with) for good.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await SeedAllAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        await store.ScheduleDeferredAsync();
+    }
+
+    private async Task SeedAllAsync(CancellationToken cancellationToken)
+    {
         var city = await AddUnitAsync("220200", "吉林市", OrgLevel.City, null, cancellationToken);
         var county = await AddUnitAsync("220211", "丰满区", OrgLevel.County, city, cancellationToken);
         var townships = new List<OrgUnit>();
