@@ -155,7 +155,20 @@ public static class Idempotency
                             Body = buffer.ToArray(),
                             CreatedAt = services.GetRequiredService<TimeProvider>().GetUtcNow(),
                         });
-                        await db.SaveChangesAsync(http.RequestAborted);
+                        try
+                        {
+                            await db.SaveChangesAsync(http.RequestAborted);
+                        }
+                        catch (DbUpdateException lost) when (ProblemExceptionHandler.IsLostRace(lost))
+                        {
+                            // Both did their change and the other recorded the key first (PostgreSQL, where requests run side
+                            // by side): this one's change is undone and it answers as the other did.
+                            await transaction.RollbackAsync(CancellationToken.None);
+                            http.Response.Body = original;
+                            http.Response.Clear();
+                            await ReplayAsync(http, (await FindAsync(db, userId, key))!, requestHash);
+                            return;
+                        }
                     }
 
                     if (http.Response.StatusCode is >= 200 and < 300)
