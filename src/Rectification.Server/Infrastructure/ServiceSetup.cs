@@ -85,6 +85,7 @@ public static class ServiceSetup
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRequestGuard();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();

@@ -45,6 +45,7 @@ public static class ImportEndpoints
                 return result.ToHttp(r => TypedResults.Ok(r));
             })
             .Accepts<byte[]>(Xlsx, "text/csv")
+            .WithBodyLimit(ImportScreening.MaxBytes)
             .WithSummary("Propose cases from screening results (.xlsx or CSV: 村, 情形, 来源, 备注, 年度). Any bad row: nothing imported, 422 listing every bad row.")
             .Produces<ImportScreening.Response>()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)

@@ -178,6 +178,7 @@ public static class Evidence
                 (await handler.UploadAsync(http.GetCurrentUser(), item, fileName, http.Request.Body, http.Request.ContentLength, ct))
                 .ToHttp(e => TypedResults.Created(View(e).Url, View(e))))
             .Accepts<byte[]>("image/jpeg", "image/png", "application/pdf", "application/octet-stream")
+            .WithBodyLimit(MaxBytes)
             .WithTags("Ledger")
             .WithSummary("Attach evidence to a ledger item (township side): the file as the body, ?fileName= its name; JPEG, PNG or PDF, at most 10 MB.")
             .Produces<EvidenceView>(StatusCodes.Status201Created)
