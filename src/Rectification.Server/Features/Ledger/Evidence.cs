@@ -72,8 +72,10 @@ public static class Evidence
                 return Problem.Conflict("The case is closed.");
             }
 
+            // Format characters too: a right-to-left override shows "photo\u202Egnp.exe" as "photoexe.png" to whoever downloads it.
             if (string.IsNullOrWhiteSpace(fileName) || fileName.Length > 200
-                || fileName.Any(c => char.IsControl(c) || c is '/' or '\\' or '"' or ':' or '*' or '?' or '<' or '>' or '|'))
+                || fileName.Any(c => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format
+                                     || c is '/' or '\\' or '"' or ':' or '*' or '?' or '<' or '>' or '|'))
             {
                 return Problem.Invalid("fileName", "Name the file (at most 200 characters, no path).");
             }
