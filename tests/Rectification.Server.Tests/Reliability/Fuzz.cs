@@ -149,8 +149,13 @@ public static class Hostile
     public static byte[] MangleBytes(byte[] file, Random random)
     {
         var bytes = (byte[])file.Clone();
-        switch (random.Next(5))
+        switch (random.Next(6))
         {
+            case 5 when bytes.Length > 0:
+                // One of the file's own bytes (a comma, a quote, a newline, a '<') many thousand times over: parsers that
+                // are quadratic in something show it.
+                var at = random.Next(bytes.Length);
+                return [.. bytes[..at], .. Enumerable.Repeat(bytes[at], random.Next(1000, 200_000)), .. bytes[at..]];
             case 0:
                 for (var i = random.Next(1, 16); i > 0 && bytes.Length > 0; i--)
                 {

@@ -23,6 +23,7 @@ public sealed class HostileApiFuzzTests(RectificationApp app, ITestOutputHelper 
         var statuses = new SortedDictionary<int, int>();
         var clock = Stopwatch.StartNew();
         var requests = 0;
+        var slowest = (Time: TimeSpan.Zero, Request: "");
         var before = await DatabaseFingerprint.TakeAsync(app);
         try
         {
@@ -59,13 +60,20 @@ public sealed class HostileApiFuzzTests(RectificationApp app, ITestOutputHelper 
                 async Task<int> SendAsync(ApiEndpoint target, FuzzRequest request, string label)
                 {
                     var sent = await DescribeAsync(request.Message);
+                    var started = Stopwatch.GetTimestamp();
                     using var response = await client.SendAsync(request.Message);
+                    var elapsed = Stopwatch.GetElapsedTime(started);
+                    if (elapsed > slowest.Time)
+                    {
+                        slowest = (elapsed, $"{target.Name} {label}");
+                    }
                     requests++;
                     var status = (int)response.StatusCode;
                     seen.Add(status);
                     statuses[status] = statuses.GetValueOrDefault(status) + 1;
                     var body = await response.Content.ReadAsStringAsync();
-                    var problem = Check(response);
+                    // Slow is a failure too: a request that keeps a core busy for seconds is a way to take the service down.
+                    var problem = Check(response) ?? (elapsed > SlowRequest ? $"took {elapsed.TotalSeconds:F1} s" : null);
                     var after = await DatabaseFingerprint.TakeAsync(app);
                     if (status is >= 400 and < 500 && !WritesWhenRefused(target, status) && before.Differences(after) is { Count: > 0 } changed)
                     {
@@ -93,11 +101,14 @@ public sealed class HostileApiFuzzTests(RectificationApp app, ITestOutputHelper 
         }
 
         output.WriteLine($"{requests} requests to {endpoints.Count} endpoints in {clock.Elapsed.TotalSeconds:F1} s (seed {FuzzSettings.Seed}, {FuzzSettings.Iterations} per endpoint); statuses: "
-                         + string.Join(", ", statuses.Select(s => $"{s.Key}×{s.Value}")));
+                         + string.Join(", ", statuses.Select(s => $"{s.Key}×{s.Value}")) + $"; slowest {slowest.Time.TotalMilliseconds:F0} ms ({slowest.Request})");
         Assert.True(failures.Count == 0,
             $"{failures.Count} hostile requests were mishandled (RECTIFICATION_FUZZ_SEED={FuzzSettings.Seed}, RECTIFICATION_FUZZ_ITERATIONS={FuzzSettings.Iterations}):\n"
             + string.Join("\n", failures.Take(25)));
     }
+
+    /// <summary>Generous for a shared 2-core machine; the slowest answers seen are well under a second.</summary>
+    private static readonly TimeSpan SlowRequest = TimeSpan.FromSeconds(10);
 
     /// <summary>How many plausible requests an endpoint gets before the hostile ones, looking for one it accepts.</summary>
     private const int Discovery = 10;
