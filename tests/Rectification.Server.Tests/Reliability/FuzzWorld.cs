@@ -146,6 +146,16 @@ public sealed class FuzzWorld
         _pools["pageSize"] = ["1", "10", "100", "200"];
         _pools["responsible"] = ["李强", "吴敏"];
         _pools["fileName"] = ["photo.png", "会议记录.pdf"];
+        _pools["item"] = _pools["ledger"];
+        _pools["method"] = ["书记访谈", "查看资料", "实地走访", "群众座谈"];
+        _pools["command"] = ["add-problem", "add-measure:0", "remove-problem:0", "remove-measure:0:0", "save", "add-measure:99999999999"];
+        _pools["deadline"] = ["2026-06-30", "2026-12-31", "2026-02-30", "1999-01-01"];
+        _pools["situations"] = _pools["situation"];
+        _pools["key"] = _pools["workflows"];
+        _pools["draft"] = _pools["drafts"];
+        _pools["username"] = ["fuzz-login", "FUZZ-LOGIN", "nobody"];
+        _pools["password"] = ["Demo@2026-fuzz", "wrong"];
+        _pools["returnUrl"] = ["/ledger", "//evil.example/", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"];
 
         var township = await db.OrgUnits.Where(o => o.Name == "旺起镇").Select(o => o.Id).SingleAsync();
         // Villages of the township secretary's township without a case: some for the proposal, some for the import.
@@ -245,7 +255,7 @@ public sealed class FuzzWorld
             }
         }
 
-        var query = endpoint.Query.Where(_ => plain || random.Next(10) < 7).Select(q => (q.Name, Value: QueryValue(q.Name, q.Type, random, plain))).ToList();
+        var query = endpoint.Query.Where(_ => plain || random.Next(10) < 7).Select(q => (q.Name, Value: ValueFor(q.Name, q.Type, random, plain))).ToList();
         if (!plain && random.Next(6) == 0)
         {
             query.Add((random.Pick(["page", "unknown", "pageSize", "", "a[b]", "%zz", "year"]), random.Pick(Hostile.Strings)));
@@ -509,10 +519,13 @@ public sealed class FuzzWorld
         return found is null ? null : scope.ServiceProvider.GetRequiredService<FlowCatalog>().Find(found.FlowVersionId)?.Definition.FindStage(found.Stage);
     }
 
-    private string QueryValue(string name, Type type, Random random, bool plain)
+    /// <summary>A value for a query parameter or form field: mostly a real one for its name (an org id, a status, a
+    /// stage...), else a hostile one, of the wrong type now and then.</summary>
+    public string ValueFor(string name, Type type, Random random, bool plain)
     {
-        var pool = _pools.GetValueOrDefault(name) ?? (type == typeof(int) && name is "county" or "township" or "village" or "caseId" ? _pools["orgs"] : null);
-        if (name == "caseId")
+        var pool = _pools.GetValueOrDefault(name) ?? _pools.GetValueOrDefault(char.ToLowerInvariant(name[0]) + name[1..])
+            ?? (type == typeof(int) && name is "county" or "township" or "village" ? _pools["orgs"] : null);
+        if (name is "caseId" or "id")
         {
             pool = _pools["cases"];
         }
@@ -527,6 +540,18 @@ public sealed class FuzzWorld
 
         return random.Next(3) == 0 && (type == typeof(int) || type == typeof(long) || type == typeof(bool)) ? random.Pick(Hostile.Numbers) : random.Pick(Hostile.Strings);
     }
+
+    /// <summary>A route value: mostly a real id or key for the route segment before it, else junk.</summary>
+    public Task<string> RouteValueFor(string? previous, string name, int? caseId, Random random, bool plain) => RouteValueAsync(previous, name, caseId, random, plain);
+
+    /// <summary>The case's current version, for If-Match and the pages' version fields.</summary>
+    public Task<int?> VersionAsync(int caseId) => VersionOfAsync(caseId);
+
+    /// <summary>A sample file of a content type, for uploads.</summary>
+    public byte[] Sample(string contentType) => _files.GetValueOrDefault(contentType, Png);
+
+    /// <summary>The signed-in API token of a demo caller.</summary>
+    public string Token(string caller) => _tokens[caller];
 
     private static string Encode(string text, Random random, bool plain) =>
         !plain && random.Next(12) == 0 ? text.Replace("&", "", StringComparison.Ordinal).Replace("#", "", StringComparison.Ordinal) : Uri.EscapeDataString(text);
