@@ -10,8 +10,8 @@ namespace Rectification.Server.Infrastructure;
 public sealed record BodyLimit(long? MaxRequestBodySize) : IRequestSizeLimitMetadata;
 
 /// <summary>Refuses what no endpoint should have to read: a body over the endpoint's size limit (413, before it is
-/// read, also when it comes chunked without a length) and a JSON body in a charset that does not exist (415; the
-/// framework's reader would throw on it).</summary>
+/// read, also when it comes chunked without a length), a query value or form field with a NUL character (400), and a
+/// JSON body in a charset that does not exist (415; the framework's reader would throw on it).</summary>
 public static class RequestGuard
 {
     /// <summary>Every request body unless its endpoint says otherwise: a JSON request is a few KB (a plan of many problems
@@ -46,6 +46,12 @@ public static class RequestGuard
             }
         }
 
+        if (await NulIn(request) is { } field)
+        {
+            await Problem.Invalid(field, NulText.Message).ToProblemResult().ExecuteAsync(http);
+            return;
+        }
+
         if (UnknownJsonCharset(request.ContentType) is { } charset)
         {
             await new Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", $"The charset '{charset}' is not one this service reads.",
@@ -55,6 +61,35 @@ public static class RequestGuard
 
         await next(http);
     });
+
+    /// <summary>The query parameter or form field holding a NUL character (see <see cref="NulText"/>), if any. A form
+    /// that cannot be read is left to the endpoint, which refuses it as before.</summary>
+    private static async Task<string?> NulIn(HttpRequest request)
+    {
+        foreach (var (key, values) in request.Query)
+        {
+            if (NulText.In(key) || values.Any(NulText.In))
+            {
+                return key;
+            }
+        }
+
+        if (!request.HasFormContentType)
+        {
+            return null;
+        }
+
+        try
+        {
+            var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+            return form.FirstOrDefault(f => NulText.In(f.Key) || f.Value.Any(NulText.In)).Key
+                   ?? form.Files.FirstOrDefault(f => NulText.In(f.FileName) || NulText.In(f.Name))?.Name;
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException and not BadHttpRequestException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The 413 problem for a body over <paramref name="max"/> bytes.</summary>
     public static IResult TooLarge(long max) => new Problem(StatusCodes.Status413PayloadTooLarge, "Too large", $"The request body is at most {Size(max)}.",

@@ -49,6 +49,7 @@ public static class ServiceSetup
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.KebabCaseLower));
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.Converters.Add(new NulText.JsonConverter());
         });
         services.AddOpenApi();
         return builder;

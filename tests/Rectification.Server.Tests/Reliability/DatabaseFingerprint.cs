@@ -71,12 +71,18 @@ public sealed record DatabaseFingerprint(IReadOnlyDictionary<string, string> Tab
         }
     }
 
-    /// <summary>Pauses the timers and waits for a sweep already running to finish (until the data stops changing), then
-    /// takes the fingerprint: a sweep writing alerts meanwhile would look like a refused request that wrote.</summary>
+    /// <summary>Pauses the timers and waits for a sweep already running to finish (and then until the data stops changing),
+    /// then takes the fingerprint: a sweep writing alerts meanwhile would look like a refused request that wrote.</summary>
     public static async Task<DatabaseFingerprint> QuietAsync(RectificationApp app)
     {
         // Paused rather than put in standby: the hosted service may start the scheduler after this, which ends a standby.
-        await (await app.Services.GetRequiredService<ISchedulerFactory>().GetScheduler()).PauseAll();
+        var scheduler = await app.Services.GetRequiredService<ISchedulerFactory>().GetScheduler();
+        await scheduler.PauseAll();
+        for (var i = 0; i < 600 && (await scheduler.QueryFireInstances(new FireInstanceQuery())).Items.Count > 0; i++)
+        {
+            await Task.Delay(50);
+        }
+
         var last = await TakeAsync(app);
         for (var i = 0; i < 50; i++)
         {

@@ -164,6 +164,7 @@ public sealed class HostileUploadTests(RectificationApp app) : IClassFixture<Rec
         string[] files =
         [
             "村,情形,来源\n李家村\0,1,乡镇上报\n",
+            "村,情形,来源,备注\n李家村,1,乡镇上报,书记\0缺职\n",
             "村,情形,来源\n" + new string('村', 1_500_000) + ",1,乡镇上报\n",
             "村,情形,来源\n\"不存在村,1,乡镇上报\n",
             "村,情形,来源\n" + new string(',', 100_000) + "\n", // found slow: a minute of one core before the columns were counted
@@ -251,6 +252,12 @@ public sealed class HostileUploadTests(RectificationApp app) : IClassFixture<Rec
 
         var invalidUtf8 = await (await admin.PostAsync("/api/v1/workflows/validate", Yaml([.. "key: "u8, 0xC3, 0x28, .. "\n"u8]))).ExpectAsync(HttpStatusCode.BadRequest);
         Assert.True(invalidUtf8.GetProperty("errors").TryGetProperty("body", out _));
+
+        // A draft is stored as sent, mistakes and all: one with a NUL could not be stored on PostgreSQL (a 500).
+        var before = await DatabaseFingerprint.QuietAsync(app);
+        var nul = await (await admin.PostAsync("/api/v1/workflows", Yaml("key: rectification\nname: \0\n"u8.ToArray()))).ExpectAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("line 2", nul.GetProperty("errors").GetProperty("body")[0].GetString(), StringComparison.Ordinal);
+        await before.AssertUnchangedAsync(app);
     }
 
     private static ByteArrayContent Yaml(byte[] bytes)

@@ -99,6 +99,8 @@ public static class ImportScreening
             {
                 var number = i + 2; // the header is row 1
                 var errors = new List<string>();
+                // A cell may hold a NUL written as _x0000_ in the workbook's XML, or a raw one in a CSV.
+                errors.AddRange(new[] { Village, Situations, Source, Note, Year }.Where(c => NulText.In(Cell(sheet[i], c))).Select(c => $"{c}: {NulText.Message}"));
                 var villageText = Cell(sheet[i], Village);
                 var matches = visible.Where(v => v.Code == villageText || v.Name == villageText).ToList();
                 if (string.IsNullOrEmpty(villageText))
