@@ -8,7 +8,7 @@ namespace Rectification.Server.Infrastructure;
 
 /// <summary>Turns the exceptions a request can legitimately cause into clear 4xx problems, and anything else into a
 /// 500 that tells the client nothing internal.</summary>
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+public sealed partial class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -18,6 +18,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             BadHttpRequestException { InnerException: JsonException json } => (400, "Malformed JSON",
                 $"The request body is not valid JSON for this endpoint at {json.Path ?? "$"} (line {json.LineNumber + 1}).",
                 new Dictionary<string, string[]> { [json.Path ?? "$"] = ["Not valid JSON here, or a value of the wrong type, or a member this endpoint does not take."] }),
+            // A body over the endpoint's limit, found while reading it (sent without a length, or longer than announced).
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } tooLarge => (413, "Too large", tooLarge.Message,
+                new Dictionary<string, string[]> { ["body"] = [tooLarge.Message] }),
+            // A query or route value of the wrong type: the framework's message names the C# parameter and its type.
+            BadHttpRequestException bad when BindingFailure().Match(bad.Message) is { Success: true } failed => Unbindable(failed),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message, null),
             DbUpdateConcurrencyException => (409, "Conflict", "The case was changed by someone else; reload it and try again.", null),
             DbUpdateException { InnerException: SqliteException { SqliteExtendedErrorCode: SqliteUniqueViolation or SqlitePrimaryKeyViolation } } =>
@@ -57,6 +62,24 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     public static bool IsLostRace(Exception exception) => exception is DbUpdateConcurrencyException
         or DbUpdateException { InnerException: SqliteException { SqliteExtendedErrorCode: SqliteUniqueViolation or SqlitePrimaryKeyViolation } }
         or DbUpdateException { InnerException: Npgsql.PostgresException { SqlState: PostgresUniqueViolation } };
+
+    private static (int, string, string, Dictionary<string, string[]>) Unbindable(System.Text.RegularExpressions.Match failed)
+    {
+        var name = failed.Groups["name"].Value;
+        var field = char.ToLowerInvariant(name[0]) + name[1..];
+        var expected = failed.Groups["type"].Value switch
+        {
+            var t when t.Contains("int", StringComparison.Ordinal) || t.Contains("long", StringComparison.Ordinal) => "a whole number in range",
+            var t when t.Contains("bool", StringComparison.Ordinal) => "true or false",
+            _ => "a value of the right type",
+        };
+        var value = failed.Groups["value"].Value;
+        return (400, "The request is invalid", $"{field}: '{(value.Length > 100 ? value[..100] + "…" : value)}' is not {expected}.",
+            new Dictionary<string, string[]> { [field] = [$"Must be {expected}."] });
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"(?<type>[^\"]*) (?<name>[A-Za-z_][A-Za-z0-9_]*)\" from \"(?<value>.*)\"\\.$", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex BindingFailure();
 
     private const string PostgresUniqueViolation = "23505";
     private const string PostgresSerializationFailure = "40001";

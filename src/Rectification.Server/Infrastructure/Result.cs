@@ -71,9 +71,21 @@ public static class ResultHttpExtensions
     public static IResult ToProblemResult(this Problem problem)
     {
         var extensions = new Dictionary<string, object?>(problem.Extensions ?? new Dictionary<string, object?>());
-        if (problem.Errors is not null)
+        if (problem.Errors is not null && problem.Status == StatusCodes.Status400BadRequest)
         {
             return TypedResults.ValidationProblem(problem.Errors, problem.Detail, title: problem.Title, extensions: extensions);
+        }
+
+        // A refusal other than 400 may still name its field (a body too large, a charset not read): ValidationProblem would make it a 400.
+        if (problem.Errors is not null)
+        {
+            var details = new HttpValidationProblemDetails(problem.Errors) { Status = problem.Status, Title = problem.Title, Detail = problem.Detail };
+            foreach (var (key, value) in extensions)
+            {
+                details.Extensions[key] = value;
+            }
+
+            return TypedResults.Problem(details);
         }
 
         return TypedResults.Problem(problem.Detail, statusCode: problem.Status, title: problem.Title, extensions: extensions);

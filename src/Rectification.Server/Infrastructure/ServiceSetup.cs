@@ -50,6 +50,7 @@ public static class ServiceSetup
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(System.Text.Json.JsonNamingPolicy.KebabCaseLower));
             o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            o.SerializerOptions.Converters.Add(new NulText.JsonConverter());
         });
         services.AddOpenApi();
         return builder;
@@ -87,6 +88,7 @@ public static class ServiceSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRateLimiter();
+        app.UseRequestGuard();
         app.UseAuthentication();
         app.UseCredentialStamps();
         app.UseAuthorization();

@@ -62,6 +62,21 @@ public sealed class PlanForm
         }
     }
 
+    /// <summary>Drops what model binding leaves null from a hostile or broken post: a row posted under an explicit index
+    /// that bound nothing is a null element, a list posted as a bare value a null list. Both are a user's input, not the
+    /// server's fault, and would otherwise fail on the way to the plan or back into the editor.</summary>
+    public PlanForm Clean()
+    {
+        Problems = Problems?.OfType<ProblemForm>().ToList() ?? [];
+        foreach (var problem in Problems)
+        {
+            problem.Situations = problem.Situations?.OfType<string>().ToList() ?? [];
+            problem.Measures = problem.Measures?.OfType<MeasureForm>().ToList() ?? [];
+        }
+
+        return this;
+    }
+
     public SavePlan.Request ToRequest() => new(Problems.Select(p => new SavePlan.ProblemInput(
         p.Description,
         p.Situations,

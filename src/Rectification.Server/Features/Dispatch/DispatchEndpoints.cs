@@ -70,7 +70,7 @@ public static class DispatchEndpoints
                     ["批准延期"] = content.ExtensionsGranted,
                 },
             },
-            ["各阶段案件"] = content.CasesByStage.Select(s => new Dictionary<string, object?> { ["阶段"] = s.Key, ["案件数"] = s.Value }).ToList(),
+            ["各阶段案件"] = content.CasesByStage.Select(s => new Dictionary<string, object?> { ["阶段"] = ExcelText.Safe(s.Key), ["案件数"] = s.Value }).ToList(),
             ["乡镇排名"] = content.Townships.Select((t, i) => new Dictionary<string, object?>
             {
                 ["名次"] = i + 1,

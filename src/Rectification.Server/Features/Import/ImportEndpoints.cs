@@ -47,6 +47,7 @@ public static class ImportEndpoints
             })
             .Accepts<byte[]>(Xlsx, "text/csv")
             .RequireAuthorization(p => p.RequireRole(Roles.TownshipSecretary, Roles.Inspector, Roles.CountyAdmin))
+            .WithBodyLimit(ImportScreening.MaxBytes)
             .WithSummary("Propose cases from screening results (.xlsx or CSV: 村, 情形, 来源, 备注, 年度). Any bad row: nothing imported, 422 listing every bad row.")
             .Produces<ImportScreening.Response>()
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)

@@ -27,6 +27,9 @@ public static class ImportScreening
 
     public const int MaxRows = 2000;
 
+    /// <summary>Fields on one CSV line: the sheet has five, and a few empty ones beyond them are harmless.</summary>
+    public const int MaxCsvFields = 64;
+
     public sealed record RowProblem(int Row, IReadOnlyList<string> Errors);
 
     public sealed record Response(int Imported, IReadOnlyList<int> CaseIds);
@@ -53,15 +56,22 @@ public static class ImportScreening
                 return Problem.Forbidden("Only township secretaries, inspectors and county admins propose cases.");
             }
 
+            if ((csv ? CheckCsv(file) : WorkbookGuard.Check(file)) is { } refused)
+            {
+                return refused;
+            }
+
             List<IDictionary<string, object?>> sheet;
             try
             {
                 sheet = MiniExcel.Query(file, useHeaderRow: true, excelType: csv ? ExcelType.CSV : ExcelType.XLSX)
                     .Cast<IDictionary<string, object?>>().Take(MaxRows + 1).ToList();
             }
-            catch (Exception ex) when (ex is InvalidDataException or InvalidOperationException or FormatException or System.Xml.XmlException or IOException
-                                       or ArgumentException or KeyNotFoundException or IndexOutOfRangeException)
+            catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
             {
+                // The reader is a library's, fed bytes from outside: a damaged part (a flipped bit, a cut-off file) surfaces as
+                // whatever it throws, a NullReferenceException included. That is the file's fault, not ours; logged all the same.
+                logger.LogInformation(ex, "Screening file of {User} not readable as {Type}", actor.UserName, csv ? "CSV" : "xlsx");
                 return Problem.Invalid("file", $"The file cannot be read as {(csv ? "CSV" : "an .xlsx workbook")}; start from the template.");
             }
 
@@ -89,6 +99,8 @@ public static class ImportScreening
             {
                 var number = i + 2; // the header is row 1
                 var errors = new List<string>();
+                // A cell may hold a NUL written as _x0000_ in the workbook's XML, or a raw one in a CSV.
+                errors.AddRange(new[] { Village, Situations, Source, Note, Year }.Where(c => NulText.In(Cell(sheet[i], c))).Select(c => $"{c}: {NulText.Message}"));
                 var villageText = Cell(sheet[i], Village);
                 var matches = visible.Where(v => v.Code == villageText || v.Name == villageText).ToList();
                 if (string.IsNullOrEmpty(villageText))
@@ -182,6 +194,57 @@ public static class ImportScreening
             await store.ScheduleDeferredAsync();
             logger.LogInformation("Screening import by {User}: {Count} cases proposed", actor.UserName, ids.Count);
             return new Response(ids.Count, ids);
+        }
+
+        /// <summary>Checks a CSV before the reader sees it. It must be UTF-8: Excel's plain "CSV" on a Chinese Windows is
+        /// GBK, which read as UTF-8 is garbage with every column "missing", so say what is wrong instead. And no line may
+        /// have more than <see cref="MaxCsvFields"/> fields: the reader's time grows with the square of a line's fields
+        /// (100 KB of commas kept a core busy for a minute). Leaves the stream at 0.</summary>
+        private static Problem? CheckCsv(Stream file)
+        {
+            var decoder = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetDecoder();
+            var bytes = new byte[81920];
+            var chars = new char[81921];
+            long offset = 0;
+            var line = 1;
+            var fields = 1;
+            var quoted = false;
+            try
+            {
+                int read;
+                while ((read = file.Read(bytes)) > 0)
+                {
+                    var count = decoder.GetChars(bytes, 0, read, chars, 0, flush: false);
+                    offset += read;
+                    foreach (var c in chars.AsSpan(0, count))
+                    {
+                        if (c == '"')
+                        {
+                            quoted = !quoted;
+                        }
+                        else if (c == ',' && !quoted && ++fields > MaxCsvFields)
+                        {
+                            return Problem.Invalid("file", $"Line {line} has more than {MaxCsvFields} columns; the sheet has {Village}, {Situations}, {Source}, {Note}, {Year}.");
+                        }
+                        else if (c == '\n' && !quoted)
+                        {
+                            line++;
+                            fields = 1;
+                        }
+                    }
+                }
+
+                decoder.GetChars([], 0, 0, chars, 0, flush: true);
+                return null;
+            }
+            catch (System.Text.DecoderFallbackException ex)
+            {
+                return Problem.Invalid("file", $"The CSV is not UTF-8 (invalid bytes near byte {offset + ex.Index}, line {line}); save it as \"CSV UTF-8\" and upload again.");
+            }
+            finally
+            {
+                file.Position = 0;
+            }
         }
 
         private static string? Cell(IDictionary<string, object?> row, string column) =>

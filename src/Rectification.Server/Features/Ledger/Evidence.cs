@@ -72,8 +72,10 @@ public static class Evidence
                 return Problem.Conflict("The case is closed.");
             }
 
+            // Format characters too: a right-to-left override shows "photo\u202Egnp.exe" as "photoexe.png" to whoever downloads it.
             if (string.IsNullOrWhiteSpace(fileName) || fileName.Length > 200
-                || fileName.Any(c => char.IsControl(c) || c is '/' or '\\' or '"' or ':' or '*' or '?' or '<' or '>' or '|'))
+                || fileName.Any(c => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format
+                                     || c is '/' or '\\' or '"' or ':' or '*' or '?' or '<' or '>' or '|'))
             {
                 return Problem.Invalid("fileName", "Name the file (at most 200 characters, no path).");
             }
@@ -178,6 +180,7 @@ public static class Evidence
                 (await handler.UploadAsync(http.GetCurrentUser(), item, fileName, http.Request.Body, http.Request.ContentLength, ct))
                 .ToHttp(e => TypedResults.Created(View(e).Url, View(e))))
             .Accepts<byte[]>("image/jpeg", "image/png", "application/pdf", "application/octet-stream")
+            .WithBodyLimit(MaxBytes)
             .WithTags("Ledger")
             .WithSummary("Attach evidence to a ledger item (township side): the file as the body, ?fileName= its name; JPEG, PNG or PDF, at most 10 MB.")
             .Produces<EvidenceView>(StatusCodes.Status201Created)

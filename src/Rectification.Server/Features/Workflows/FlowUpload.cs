@@ -4,8 +4,8 @@ using Rectification.Workflow.Definitions;
 
 namespace Rectification.Server.Features.Workflows;
 
-/// <summary>Reads an uploaded flow file from a request body: at most <see cref="FlowReader.MaxBytes"/>, strictly UTF-8.
-/// Oversized bodies are refused before they are read whole.</summary>
+/// <summary>Reads an uploaded flow file from a request body: at most <see cref="FlowReader.MaxBytes"/>, strictly UTF-8,
+/// without NUL characters (a draft is stored as it was sent). Oversized bodies are refused before they are read whole.</summary>
 public static class FlowUpload
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -47,7 +47,10 @@ public static class FlowUpload
 
         try
         {
-            return StrictUtf8.GetString(bytes);
+            var text = StrictUtf8.GetString(bytes);
+            var nul = text.IndexOf('\0', StringComparison.Ordinal);
+            return nul < 0 ? text
+                : Problem.Invalid("body", $"The file contains a NUL character at line {text.AsSpan(0, nul).Count('\n') + 1}; {NulText.Message}");
         }
         catch (DecoderFallbackException ex)
         {

@@ -114,6 +114,7 @@ public static class WorkflowEndpoints
             })
             .RequireAuthorization(p => p.RequireRole(Roles.CountyAdmin))
             .Accepts<string>("application/yaml", "text/yaml", "text/plain")
+            .WithBodyLimit(FlowReader.MaxBytes)
             .WithSummary("Check a flow file (YAML body) without saving it: errors and warnings by line, column and field.")
             .Produces<SaveDraft.ValidationReport>()
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
@@ -133,6 +134,7 @@ public static class WorkflowEndpoints
             })
             .RequireAuthorization(p => p.RequireRole(Roles.CountyAdmin))
             .Accepts<string>("application/yaml", "text/yaml", "text/plain")
+            .WithBodyLimit(FlowReader.MaxBytes)
             .WithSummary("Create or replace the draft of a flow (YAML body) in the caller's scope: their county, or the defaults for the city.")
             .Produces<DraftView>()
             .Produces<DraftView>(StatusCodes.Status201Created)

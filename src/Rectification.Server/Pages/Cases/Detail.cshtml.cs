@@ -95,6 +95,7 @@ public sealed class DetailModel(
     {
         // The editor keeps the version its plan was loaded at: a plan changed meanwhile is refused, never overwritten.
         EditorVersion = version;
+        Editor.Clean();
         // Adding or removing rows only reshapes the form: nothing is saved until 保存方案.
         if (command is not null && Editor.Apply(command))
         {
