@@ -41,7 +41,17 @@ public static class ServiceSetup
         services.AddScoped<DemoSeeder>();
         services.AddHostedService<StartupInitializer>();
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            // Routing answers a body of a type no endpoint takes with a bare 415 (no detail, unlike a use case's own 415 for
+            // a file's content): say which header was wrong.
+            if (context.ProblemDetails is { Status: StatusCodes.Status415UnsupportedMediaType, Detail: null } and not HttpValidationProblemDetails
+                && !context.ProblemDetails.Extensions.ContainsKey("errors"))
+            {
+                context.ProblemDetails.Detail = $"This endpoint does not take a body of type '{context.HttpContext.Request.ContentType}'; see /openapi/v1.json.";
+                context.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]> { ["Content-Type"] = ["Not a type this endpoint takes."] };
+            }
+        });
         services.AddExceptionHandler<ProblemExceptionHandler>();
         // Malformed bodies must reach the exception handler, which names the field, in every environment.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -139,6 +139,9 @@ public sealed class HostileRequestTests(RectificationApp app) : IClassFixture<Re
         var wrongType = await (await admin.PostAsJsonAsync("/api/v1/cases", new { villageId = "十二", year = 2026 })).ExpectAsync(HttpStatusCode.BadRequest);
         Assert.True(wrongType.GetProperty("errors").TryGetProperty("$.villageId", out _));
 
+        var plainText = await (await admin.PostAsync("/api/v1/cases", new StringContent("{\"villageId\":1}", Encoding.UTF8, "text/plain"))).ExpectAsync(HttpStatusCode.UnsupportedMediaType);
+        Assert.True(plainText.TryGetProperty("errors", out var e) && e.TryGetProperty("Content-Type", out _), plainText.ToString());
+
         var huge = await (await admin.PostAsync("/api/v1/cases", new StringContent("{\"villageId\":1e400}", Encoding.UTF8, "application/json"))).ExpectAsync(HttpStatusCode.BadRequest);
         Assert.True(huge.GetProperty("errors").TryGetProperty("$.villageId", out _));
 
