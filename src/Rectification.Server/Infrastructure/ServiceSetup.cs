@@ -99,7 +99,12 @@ public static class ServiceSetup
         app.UseRequestGuard();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.MapOpenApi().AllowAnonymous();
+        // The one document by its own path: the framework's handler answers any other name (in the route, or in a
+        // ?documentName= it also reads) with a plain-text 404 rather than a problem document.
+        app.MapOpenApi("/openapi/v1.json").AllowAnonymous().AddEndpointFilter(async (context, next) =>
+            context.HttpContext.Request.Query.ContainsKey("documentName")
+                ? Problem.Invalid("documentName", "There is one document, /openapi/v1.json.").ToProblemResult()
+                : await next(context));
         return app;
     }
 }
