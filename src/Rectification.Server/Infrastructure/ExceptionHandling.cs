@@ -17,7 +17,11 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             // The serializer's own message names internal types; the path and line are what the client needs.
             BadHttpRequestException { InnerException: JsonException json } => (400, "Malformed JSON",
                 $"The request body is not valid JSON for this endpoint at {json.Path ?? "$"} (line {json.LineNumber + 1}).",
-                new Dictionary<string, string[]> { [json.Path ?? "$"] = ["Not valid JSON here, or a value of the wrong type, or a member this endpoint does not take."] }),
+                new Dictionary<string, string[]>
+                {
+                    [json.Path ?? "$"] = [json.Message.StartsWith(NulText.Message, StringComparison.Ordinal) ? NulText.Message
+                        : "Not valid JSON here, or a value of the wrong type, or a member this endpoint does not take."],
+                }),
             // A body over the endpoint's limit, found while reading it (sent without a length, or longer than announced).
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } tooLarge => (413, "Too large", tooLarge.Message,
                 new Dictionary<string, string[]> { ["body"] = [tooLarge.Message] }),

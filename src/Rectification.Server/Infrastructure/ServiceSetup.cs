@@ -42,7 +42,17 @@ public static class ServiceSetup
         services.AddScoped<DemoSeeder>();
         services.AddHostedService<StartupInitializer>();
 
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            // Routing answers a body of a type no endpoint takes with a bare 415 (no detail, unlike a use case's own 415 for
+            // a file's content): say which header was wrong.
+            if (context.ProblemDetails is { Status: StatusCodes.Status415UnsupportedMediaType, Detail: null } and not HttpValidationProblemDetails
+                && !context.ProblemDetails.Extensions.ContainsKey("errors"))
+            {
+                context.ProblemDetails.Detail = $"This endpoint does not take a body of type '{context.HttpContext.Request.ContentType}'; see /openapi/v1.json.";
+                context.ProblemDetails.Extensions["errors"] = new Dictionary<string, string[]> { ["Content-Type"] = ["Not a type this endpoint takes."] };
+            }
+        });
         services.AddExceptionHandler<ProblemExceptionHandler>();
         // Malformed bodies must reach the exception handler, which names the field, in every environment.
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -93,7 +103,12 @@ public static class ServiceSetup
         app.UseCredentialStamps();
         app.UseAuthorization();
         app.UseIdempotency();
-        app.MapOpenApi().AllowAnonymous();
+        // The one document by its own path: the framework's handler answers any other name (in the route, or in a
+        // ?documentName= it also reads) with a plain-text 404 rather than a problem document.
+        app.MapOpenApi("/openapi/v1.json").AllowAnonymous().AddEndpointFilter(async (context, next) =>
+            context.HttpContext.Request.Query.ContainsKey("documentName")
+                ? Problem.Invalid("documentName", "There is one document, /openapi/v1.json.").ToProblemResult()
+                : await next(context));
         return app;
     }
 }

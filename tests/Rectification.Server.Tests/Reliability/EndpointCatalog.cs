@@ -7,7 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Rectification.Server.Tests.Reliability;
 
-/// <summary>An API endpoint as a fuzzer sees it: method, route, query parameters and what body it takes.</summary>
+/// <summary>An endpoint of the API (or /health, /openapi) as a fuzzer sees it: method, route, query parameters and what
+/// body it takes.</summary>
 public sealed record ApiEndpoint(
     string Method,
     RoutePattern Pattern,
@@ -28,8 +29,10 @@ public static class EndpointCatalog
     public static IReadOnlyList<ApiEndpoint> Api(IServiceProvider services)
     {
         var isService = services.GetRequiredService<IServiceProviderIsService>();
+        // The API, and the service's other endpoints that are neither pages nor static files.
         var endpoints = services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.RoutePattern.RawText?.TrimStart('/').StartsWith("api/", StringComparison.Ordinal) == true);
+            .Where(e => e.RoutePattern.RawText?.TrimStart('/') is { } raw
+                        && (raw.StartsWith("api/", StringComparison.Ordinal) || raw.StartsWith("openapi/", StringComparison.Ordinal) || raw == "health"));
         var result = new List<ApiEndpoint>();
         foreach (var endpoint in endpoints)
         {

@@ -9,7 +9,7 @@ namespace Rectification.Server.Tests.Reliability;
 /// failure repeats; RECTIFICATION_FUZZ_ITERATIONS and RECTIFICATION_FUZZ_SEED raise or vary it on a developer's machine.</summary>
 public static class FuzzSettings
 {
-    public static int Iterations { get; } = int.TryParse(Environment.GetEnvironmentVariable("RECTIFICATION_FUZZ_ITERATIONS"), CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 12;
+    public static int Iterations { get; } = int.TryParse(Environment.GetEnvironmentVariable("RECTIFICATION_FUZZ_ITERATIONS"), CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 20;
 
     public static int Seed { get; } = int.TryParse(Environment.GetEnvironmentVariable("RECTIFICATION_FUZZ_SEED"), CultureInfo.InvariantCulture, out var s) ? s : 20260302;
 

@@ -33,8 +33,9 @@ public sealed class FuzzWorld
 
     private FuzzWorld(RectificationApp app) => _app = app;
 
-    /// <summary>Signs every caller in, adds evidence, a draft and a dispatch so their ids exist, and stops the timers: a
-    /// sweep writing alerts meanwhile would look like a refused request that wrote.</summary>
+    /// <summary>Stops the timers, moves the clock three weeks on and sweeps once (so alerts, overdue items and a dispatch
+    /// exist), signs every caller in, and puts things in the states the endpoints start from: a draft, evidence, a
+    /// reported item, an extension asked, a suspended case, an account for sign-in fuzzing.</summary>
     public static async Task<FuzzWorld> PrepareAsync(RectificationApp app)
     {
         // The timers stop first: a sweep of theirs writing meanwhile would look like a refused request that wrote.
@@ -126,7 +127,7 @@ public sealed class FuzzWorld
         var flows = scope.ServiceProvider.GetRequiredService<FlowCatalog>();
         _pools["cases"] = (await db.Cases.Select(c => c.Id).ToListAsync()).Select(Text).ToList();
         _pools["ledger"] = (await db.LedgerItems.Select(i => i.Id).ToListAsync()).Select(Text).ToList();
-        _pools["alerts"] = (await db.Set<Alert>().Select(a => a.Id).Take(50).ToListAsync()).Select(a => a.ToString(CultureInfo.InvariantCulture)).ToList();
+        _pools["alerts"] = (await db.Set<Alert>().OrderBy(a => a.Id).Select(a => a.Id).Take(50).ToListAsync()).Select(a => a.ToString(CultureInfo.InvariantCulture)).ToList();
         _pools["evidence"] = (await db.Set<EvidenceFile>().Select(e => e.Id).ToListAsync()).Select(Text).ToList();
         _pools["dispatch"] = (await db.Set<DispatchReport>().Select(d => d.Id).ToListAsync()).Select(Text).ToList();
         _pools["drafts"] = (await db.FlowDrafts.Select(d => d.Id).ToListAsync()).Select(Text).ToList();

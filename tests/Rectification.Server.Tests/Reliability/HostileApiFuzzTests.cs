@@ -133,7 +133,7 @@ public sealed class HostileApiFuzzTests(RectificationApp app, ITestOutputHelper 
 
     private static async Task<string> DescribeAsync(HttpRequestMessage request)
     {
-        var text = new StringBuilder($"{request.Method} {request.RequestUri}");
+        var text = new StringBuilder($"{request.Method} {Excerpt(request.RequestUri?.ToString() ?? "", 500)}");
         foreach (var header in request.Headers.Where(h => h.Key != "Authorization"))
         {
             text.Append($" [{header.Key}: {Excerpt(string.Join(", ", header.Value))}]");

@@ -194,7 +194,7 @@ public sealed partial class HostilePageFuzzTests(RectificationApp app, ITestOutp
 
     private static async Task<string> DescribeAsync(HttpRequestMessage request)
     {
-        var text = new StringBuilder($"{request.Method} {request.RequestUri}");
+        var text = new StringBuilder($"{request.Method} {Excerpt(request.RequestUri?.ToString() ?? "", 500)}");
         if (request.Content is { } content)
         {
             var body = await content.ReadAsStringAsync();
