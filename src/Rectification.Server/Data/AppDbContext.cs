@@ -66,6 +66,11 @@ public class AppDbContext : DbContext
             : base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
 
+    /// <summary>Runs a write that is not a save (a bulk update, raw SQL in a transaction of its own) in its turn with the
+    /// saves on SQLite, so the saves wait in line for it rather than meet its lock.</summary>
+    public Task<T> InWriteTurnAsync<T>(Func<Task<T>> write, CancellationToken cancellationToken) =>
+        WriteGate() is { } gate ? gate.RunAsync(write, cancellationToken) : write();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
 

@@ -20,19 +20,21 @@ public static class ServiceSetup
         // Split queries: a case with its situations, fields, signatures and timers would otherwise multiply rows.
         // A list in a query (ids.Contains(x)) goes as one parameter (a JSON array on SQLite, an array on PostgreSQL):
         // EF 10's default of one parameter per element breaks SQLite's limit of 32,766 once a sweep reads a country.
+        // Pooled contexts: each request otherwise builds a context and its services anew; pooling cut the bytes allocated
+        // per action by a third and raised actions per second by about a fifth (bench/results-sqlite.md).
         if (storage.Provider == DatabaseProvider.Postgres)
         {
-            services.AddDbContext<AppDbContext, PostgresDbContext>(o => o.UseNpgsql(storage.ConnectionString, npgsql => npgsql
+            services.AddDbContextPool<AppDbContext, PostgresDbContext>(o => o.UseNpgsql(storage.ConnectionString, npgsql => npgsql
                 .UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)
                 .UseParameterizedCollectionMode(ParameterTranslationMode.Parameter)));
         }
         else
         {
             services.AddSingleton<SqliteWriteGate>();
-            services.AddDbContext<AppDbContext>((sp, o) => o.UseSqlite(storage.ConnectionString, sqlite => sqlite
+            services.AddDbContextPool<AppDbContext>((sp, o) => o.UseSqlite(storage.ConnectionString, sqlite => sqlite
                     .UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)
                     .UseParameterizedCollectionMode(ParameterTranslationMode.Parameter))
-                .AddInterceptors(sp.GetRequiredService<SqliteWriteGate>()));
+                .AddInterceptors(sp.GetRequiredService<SqliteWriteGate>(), new SqliteBusyWait()));
         }
 
         services.AddSingleton(TimeProvider.System);

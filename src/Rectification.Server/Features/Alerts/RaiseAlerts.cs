@@ -35,8 +35,8 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
         {
             // A case never reopens once ended, so its items left open can never fall due again.
             var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
-            await db.LedgerItems.Where(i => i.NextAlertAt <= now && db.Cases.Any(c => c.Id == i.CaseId && c.EndedAt != null))
-                .ExecuteUpdateAsync(u => u.SetProperty(i => i.NextAlertAt, (DateTimeOffset?)null), cancellationToken);
+            await db.InWriteTurnAsync(() => db.LedgerItems.Where(i => i.NextAlertAt <= now && db.Cases.Any(c => c.Id == i.CaseId && c.EndedAt != null))
+                .ExecuteUpdateAsync(u => u.SetProperty(i => i.NextAlertAt, (DateTimeOffset?)null), cancellationToken), cancellationToken);
         }
 
         var raised = 0;
@@ -203,14 +203,15 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
         return fresh;
     }
 
-    /// <summary>Moves each subject's schedule on, in one transaction of batched single-row updates. Each update holds only
-    /// if what the schedule was computed from is unchanged (the case's version; the item's deadline and openness): a change
-    /// saved meanwhile has already marked it due again, and that must stand.</summary>
+    /// <summary>Moves each subject's schedule on in batches of single-row updates, a transaction each, taking turns with the
+    /// actions' saves: one transaction for a whole round held the database for tens of milliseconds while actions waited.
+    /// Each update holds only if what the schedule was computed from is unchanged (the case's version; the item's deadline
+    /// and openness): a change saved meanwhile has already marked it due again, and that must stand. A batch left undone
+    /// (a crash) stays due and is looked at again; the alerts' unique keys keep that to once.</summary>
     private static async Task RescheduleAsync(AppDbContext db, List<(Subject Subject, DateTimeOffset? Next)> schedule, CancellationToken cancellationToken)
     {
         static string Ticks(DateTimeOffset? at) => at is { } value ? value.UtcTicks.ToString(CultureInfo.InvariantCulture) : "NULL";
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         foreach (var batch in schedule.Chunk(500))
         {
             var sql = new StringBuilder();
@@ -229,10 +230,15 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
                 }
             }
 
-            await db.Database.ExecuteSqlRawAsync(sql.ToString(), cancellationToken);
+            // One command of many statements: its own transaction, so a batch is all or nothing.
+            await db.InWriteTurnAsync(async () =>
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                await db.Database.ExecuteSqlRawAsync(sql.ToString(), cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                return 0;
+            }, cancellationToken);
         }
-
-        await transaction.CommitAsync(cancellationToken);
     }
 
     /// <summary>The first moment after <paramref name="now"/> at which one of the subject's alerts falls due, or null.</summary>
