@@ -71,6 +71,14 @@ public class AppDbContext : DbContext
     public Task<T> InWriteTurnAsync<T>(Func<Task<T>> write, CancellationToken cancellationToken) =>
         WriteGate() is { } gate ? gate.RunAsync(write, cancellationToken) : write();
 
+    /// <inheritdoc cref="InWriteTurnAsync{T}"/>
+    public Task InWriteTurnAsync(Func<Task> write, CancellationToken cancellationToken) =>
+        InWriteTurnAsync(async () =>
+        {
+            await write();
+            return true;
+        }, cancellationToken);
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AppDbContext).Assembly);
 

@@ -83,15 +83,7 @@ public static class Idempotency
 
         // On SQLite the whole request holds the write gate: its change and its record are one transaction, and another
         // writer meeting that open transaction would be refused as busy rather than wait in turn.
-        var gate = services.GetService<SqliteWriteGate>();
-        if (gate is null)
-        {
-            await RunAsync();
-        }
-        else
-        {
-            await gate.RunAsync(async () => { await RunAsync(); return true; }, http.RequestAborted);
-        }
+        await db.InWriteTurnAsync(RunAsync, http.RequestAborted);
 
         async Task RunAsync()
         {

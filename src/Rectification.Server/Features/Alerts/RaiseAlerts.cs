@@ -236,7 +236,6 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
                 await db.Database.ExecuteSqlRawAsync(sql.ToString(), cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
-                return 0;
             }, cancellationToken);
         }
     }
