@@ -34,7 +34,7 @@ public static class ServiceSetup
             services.AddDbContextPool<AppDbContext>((sp, o) => o.UseSqlite(storage.ConnectionString, sqlite => sqlite
                     .UseQuerySplittingBehavior(QuerySplittingBehavior.SplitQuery)
                     .UseParameterizedCollectionMode(ParameterTranslationMode.Parameter))
-                .AddInterceptors(sp.GetRequiredService<SqliteWriteGate>()));
+                .AddInterceptors(sp.GetRequiredService<SqliteWriteGate>(), new SqliteBusyWait()));
         }
 
         services.AddSingleton(TimeProvider.System);

@@ -41,4 +41,34 @@ public sealed class DatabaseTests(RectificationApp app) : IClassFixture<Rectific
         await Assert.ThrowsAnyAsync<Exception>(() => db.Database.ExecuteSqlRawAsync("UPDATE \"CaseEvents\" SET \"Hash\" = 'forged'"));
         Assert.DoesNotContain(await db.CaseEvents.Select(e => e.Comment).ToListAsync(), c => c == "edited");
     }
+
+    [Fact]
+    public async Task SqliteConnections_OfTheServiceAndItsScheduler_WaitForALockInsideSqlite()
+    {
+        if (RectificationApp.Postgres is not null)
+        {
+            return;
+        }
+
+        // Without a busy timeout the driver answers a lock held by another connection by sleeping 150 ms between tries.
+        using var scope = app.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<AppDbContext>();
+        await db.Database.OpenConnectionAsync();
+        Assert.Equal(SqliteBusyWait.Milliseconds, await BusyTimeoutAsync(db.Database.GetDbConnection()));
+        await using var scheduler = SqliteBusyWait.Factory.Instance.CreateConnection();
+        // Unpooled, so neither can be handed a native connection the service set up already.
+        scheduler.ConnectionString = app.ConnectionString + ";Pooling=False";
+        await scheduler.OpenAsync();
+        Assert.Equal(SqliteBusyWait.Milliseconds, await BusyTimeoutAsync(scheduler));
+        await using var plain = new SqliteConnection(app.ConnectionString + ";Pooling=False");
+        await plain.OpenAsync();
+        Assert.Equal(0, await BusyTimeoutAsync(plain));
+    }
+
+    private static async Task<long> BusyTimeoutAsync(System.Data.Common.DbConnection connection)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA busy_timeout";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

@@ -1,5 +1,5 @@
-using Microsoft.Data.Sqlite;
 using Quartz;
+using Rectification.Server.Data;
 using Rectification.Server.Infrastructure;
 
 namespace Rectification.Server.Features.Timers;
@@ -47,7 +47,7 @@ public static class TimerSetup
                 else
                 {
                     // Quartz refuses to cluster on SQLite: one node owns the file.
-                    s.UseSqlite(SqliteFactory.Instance, storage.ConnectionString);
+                    s.UseSqlite(SqliteBusyWait.Factory.Instance, storage.ConnectionString);
                 }
 
                 s.ProvisionSchema();
