@@ -94,49 +94,39 @@ public static class LedgerEndpoints
             .Produces(StatusCodes.Status200OK, contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
             .ProducesValidationProblem();
         ledger.MapPost("/{item:int}/report", async (int item, ChangeLedgerItem.ReportRequest request, HttpContext http, ChangeLedgerItem.Handler handler,
-                AppDbContext db, TimeProvider clock, CancellationToken ct) =>
-                await View(await handler.ReportAsync(http.GetCurrentUser(), item, request, ct), db, clock, ct))
+                CancellationToken ct) =>
+                (await handler.ReportAsync(http.GetCurrentUser(), item, request, ct)).ToHttp(TypedResults.Ok))
             .WithSummary("The township side reports an open item done, with a note.")
             .Produces<LedgerItemView>()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict);
         ledger.MapPost("/{item:int}/tick", async (int item, ChangeLedgerItem.TickRequest request, HttpContext http, ChangeLedgerItem.Handler handler,
-                AppDbContext db, TimeProvider clock, CancellationToken ct) =>
-                await View(await handler.TickAsync(http.GetCurrentUser(), item, request, ct), db, clock, ct))
+                CancellationToken ct) =>
+                (await handler.TickAsync(http.GetCurrentUser(), item, request, ct)).ToHttp(TypedResults.Ok))
             .WithSummary("An inspector ticks off (销号) a reported item, saying how it was verified (书记访谈/查看资料/实地走访/群众座谈).")
             .Produces<LedgerItemView>()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict);
         ledger.MapPost("/{item:int}/extensions", async (int item, ChangeLedgerItem.ExtensionRequest request, HttpContext http,
-                ChangeLedgerItem.Handler handler, AppDbContext db, TimeProvider clock, CancellationToken ct) =>
-                await View(await handler.RequestExtensionAsync(http.GetCurrentUser(), item, request, ct), db, clock, ct))
+                ChangeLedgerItem.Handler handler, CancellationToken ct) =>
+                (await handler.RequestExtensionAsync(http.GetCurrentUser(), item, request, ct)).ToHttp(TypedResults.Ok))
             .WithSummary("The township side asks for a later deadline {deadline, reason}.")
             .Produces<LedgerItemView>()
             .ProducesValidationProblem();
         ledger.MapPost("/{item:int}/extensions/decision", async (int item, ChangeLedgerItem.ExtensionDecision request, HttpContext http,
-                ChangeLedgerItem.Handler handler, AppDbContext db, TimeProvider clock, CancellationToken ct) =>
-                await View(await handler.DecideExtensionAsync(http.GetCurrentUser(), item, request, ct), db, clock, ct))
+                ChangeLedgerItem.Handler handler, CancellationToken ct) =>
+                (await handler.DecideExtensionAsync(http.GetCurrentUser(), item, request, ct)).ToHttp(TypedResults.Ok))
             .WithSummary("The county grants or refuses the pending extension {approve, comment}; a grant moves the deadline and counts.")
             .Produces<LedgerItemView>()
             .ProducesValidationProblem();
         ledger.MapPost("/{item:int}/reopen", async (int item, ChangeLedgerItem.ReopenRequest request, HttpContext http, ChangeLedgerItem.Handler handler,
-                AppDbContext db, TimeProvider clock, CancellationToken ct) =>
-                await View(await handler.ReopenAsync(http.GetCurrentUser(), item, request, ct), db, clock, ct))
+                CancellationToken ct) =>
+                (await handler.ReopenAsync(http.GetCurrentUser(), item, request, ct)).ToHttp(TypedResults.Ok))
             .WithSummary("An inspector reopens a reported or closed item that is not really fixed, with the reason.")
             .Produces<LedgerItemView>()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
-    }
-
-    private static async Task<IResult> View(Result<LedgerItem> result, AppDbContext db, TimeProvider clock, CancellationToken ct)
-    {
-        if (!result.Succeeded)
-        {
-            return result.Problem.ToProblemResult();
-        }
-
-        return TypedResults.Ok(await ViewAsync(result.Value, db, clock, ct));
     }
 
     private static async Task<LedgerItemView> ViewAsync(LedgerItem item, AppDbContext db, TimeProvider clock, CancellationToken ct)

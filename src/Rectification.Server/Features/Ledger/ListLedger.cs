@@ -153,7 +153,11 @@ public static class ListLedger
         }
     }
 
-    public static LedgerItemView View(LedgerItem i, string village, string township, DateTimeOffset now) => new(
+    public static LedgerItemView View(LedgerItem i, string village, string township, DateTimeOffset now) =>
+        View(i, village, township, now, i.Situations.Select(x => x.Code));
+
+    /// <summary>The view of an item whose situation codes were read on their own, not loaded into its collection.</summary>
+    public static LedgerItemView View(LedgerItem i, string village, string township, DateTimeOffset now, IEnumerable<string> situations) => new(
         i.Id,
         i.CaseId,
         village,
@@ -177,5 +181,5 @@ public static class ListLedger
         i.ReopenReason,
         i.ExtensionCount,
         i.RequestedDeadline,
-        i.Situations.Select(x => x.Code).Order(StringComparer.Ordinal).ToList());
+        situations.Order(StringComparer.Ordinal).ToList());
 }
