@@ -9,8 +9,8 @@ namespace Rectification.Server.Data;
 /// tries again, however short the lock: measured, a write behind a 20 ms lock waited 151 ms, and with SQLite's own busy
 /// wait 34 ms. Those sleeps were the slowest actions under load.
 /// The wait is short on purpose. Waiting inside SQLite as long as the driver retries (30 s) stalled a page request for
-/// the whole 30 s, twice in CI, with the cause not found; a lock held longer than this is left to the driver's retrying
-/// exactly as before, so nothing can wait longer than it did without this.</summary>
+/// the whole 30 s, twice in full test runs, with the cause not found; a lock held longer than this is left to the
+/// driver's retrying exactly as before, so nothing can wait longer than it did without this.</summary>
 public sealed class SqliteBusyWait : DbConnectionInterceptor
 {
     /// <summary>Longer than the scheduler's and the sweep's writes hold the lock (a few milliseconds), shorter than the
