@@ -8,9 +8,9 @@ namespace Rectification.Server.Data;
 /// driver meets a lock held by another connection (the scheduler's, the alert sweep's) by sleeping 150 ms before it
 /// tries again, however short the lock: measured, a write behind a 20 ms lock waited 151 ms, and with SQLite's own busy
 /// wait 34 ms. Those sleeps were the slowest actions under load.
-/// The wait is short on purpose. Waiting inside SQLite as long as the driver retries (30 s) stalled a page request for
-/// the whole 30 s, twice in full test runs, with the cause not found; a lock held longer than this is left to the
-/// driver's retrying exactly as before, so nothing can wait longer than it did without this.</summary>
+/// The wait is short on purpose: a lock held longer than the scheduler's or the sweep's writes hold theirs is left to
+/// the driver's retrying exactly as before, so nothing waits longer than it did without this. (A 30-s stall in the
+/// browser tests, twice blamed on a 30-s busy timeout, was the test's own wait for a load event: BrowserTest.SignInAsync.)</summary>
 public sealed class SqliteBusyWait : DbConnectionInterceptor
 {
     /// <summary>Longer than the scheduler's and the sweep's writes hold the lock (a few milliseconds), shorter than the

@@ -39,9 +39,11 @@ public abstract class BrowserTest(Chromium chromium, BrowserApp app) : IAsyncLif
         await page.GetByLabel("用户名").FillAsync(userName);
         await page.GetByLabel("密码").FillAsync("Demo@2026");
         await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
-        // Signed in once the browser has left the login page; the page's own load is awaited by whatever the test does next.
+        // Signed in once the browser has left the login page and the page shows the signed-in menu. Checked on the page
+        // itself, not by waiting for a load event: under load Playwright now and then missed the new document's
+        // DOMContentLoaded and waited its whole 30 s, with the page long loaded and the network idle.
         await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal), new() { WaitUntil = WaitUntilState.Commit });
-        await page.WaitForLoadStateAsync(LoadState.DOMContentLoaded);
+        await Assertions.Expect(page.GetByRole(AriaRole.Navigation, new() { Name = "主菜单" })).ToBeAttachedAsync();
         return page;
     }
 
