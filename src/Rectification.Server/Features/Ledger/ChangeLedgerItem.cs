@@ -174,11 +174,12 @@ public static class ChangeLedgerItem
                 })
                 .AsSingleQuery()
                 .SingleOrDefaultAsync(cancellationToken);
-            var (@case, item) = (found?.Case, found?.Item);
-            if (item is null || @case is null)
+            if (found is null)
             {
                 return Problem.NotFound($"No ledger item {itemId}.");
             }
+
+            var (@case, item) = (found.Case, found.Item);
 
             if (actor.IsReadOnly || !roles.Any(actor.Has))
             {
@@ -213,7 +214,7 @@ public static class ChangeLedgerItem
 
             transitions.Record(@case, new Actor(actor.Id, actor.DisplayName, actor.UserName), "ledger", action, $"#{item.Id} {item.Measure}：{comment.Value}");
             await store.SaveAsync(cancellationToken);
-            return ListLedger.View(item, found!.Village ?? "", found.Township ?? "", clock.GetUtcNow(), found.Situations);
+            return ListLedger.View(item, found.Village ?? "", found.Township ?? "", clock.GetUtcNow(), found.Situations);
         }
     }
 }
