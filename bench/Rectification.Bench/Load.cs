@@ -95,13 +95,14 @@ internal sealed partial class Load(ServiceProcess service, Results results, Data
                 for (var n = 0; watch.Elapsed < length; n++)
                 {
                     var (id, township) = mine[n % mine.Count];
-                    var latency = status[id] switch
+                    var (action, next) = status[id] switch
                     {
-                        "Open" => await PostAsync(SecretaryOf(township), $"/api/v1/ledger/{id}/report", new { note = "已完成" }),
-                        "Reported" => await PostAsync(inspector, $"/api/v1/ledger/{id}/tick", new { method = "查看资料", note = "基准" }),
-                        _ => await PostAsync(inspector, $"/api/v1/ledger/{id}/reopen", new { reason = "基准：再核" }),
+                        "Open" => (PostAsync(SecretaryOf(township), $"/api/v1/ledger/{id}/report", new { note = "已完成" }), "Reported"),
+                        "Reported" => (PostAsync(inspector, $"/api/v1/ledger/{id}/tick", new { method = "查看资料", note = "基准" }), "Closed"),
+                        _ => (PostAsync(inspector, $"/api/v1/ledger/{id}/reopen", new { reason = "基准：再核" }), "Open"),
                     };
-                    status[id] = status[id] switch { "Open" => "Reported", "Reported" => "Closed", _ => "Open" };
+                    var latency = await action;
+                    status[id] = next;
                     lock (latencies)
                     {
                         latencies.Add(latency);
