@@ -207,12 +207,14 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
     /// actions' saves: one transaction for a whole round held the database for tens of milliseconds while actions waited.
     /// Each update holds only if what the schedule was computed from is unchanged (the case's version; the item's deadline
     /// and openness): a change saved meanwhile has already marked it due again, and that must stand. A batch left undone
-    /// (a crash) stays due and is looked at again; the alerts' unique keys keep that to once.</summary>
+    /// (a crash) stays due and is looked at again; the alerts' unique keys keep that to once. Rows are taken cases first,
+    /// then items, each by id: the order EF Core's saves take them in (an action updates its case, then its item), so on
+    /// PostgreSQL a batch and a save never each hold a row the other waits for (a deadlock: one of them refused).</summary>
     private static async Task RescheduleAsync(AppDbContext db, List<(Subject Subject, DateTimeOffset? Next)> schedule, CancellationToken cancellationToken)
     {
         static string Ticks(DateTimeOffset? at) => at is { } value ? value.UtcTicks.ToString(CultureInfo.InvariantCulture) : "NULL";
 
-        foreach (var batch in schedule.Chunk(500))
+        foreach (var batch in schedule.OrderBy(s => s.Subject.ItemId is not null).ThenBy(s => s.Subject.ItemId ?? s.Subject.CaseId).Chunk(500))
         {
             var sql = new StringBuilder();
             foreach (var (subject, next) in batch)
