@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Rectification.Server.Data;
 using Rectification.Server.Features.Workflows;
+using Rectification.Server.Infrastructure;
 using Rectification.Workflow;
 using Rectification.Workflow.Time;
 
@@ -188,9 +189,10 @@ public sealed class RaiseAlerts(IServiceScopeFactory scopes, TimeProvider clock,
                     {
                         await db.SaveChangesAsync(cancellationToken);
                     }
-                    catch (DbUpdateException)
+                    catch (DbUpdateException raised) when (ProblemExceptionHandler.IsLostRace(raised))
                     {
-                        // Raised meanwhile by another node: the unique key kept it to once.
+                        // Raised meanwhile by another node: the unique key kept it to once. Any other failure stops the
+                        // sweep before the schedule moves on, so the alert is raised by a later one, not lost.
                     }
 
                     db.ChangeTracker.Clear();
