@@ -87,6 +87,15 @@ public abstract class AlertTestBase(RectificationApp app)
 {
     protected RectificationApp App { get; } = app;
 
+    /// <summary>A case of <paramref name="village"/> in rectification, with one ledger item due on <paramref name="deadline"/>,
+    /// set up by the demo county admin and township secretary.</summary>
+    public async Task<(int Case, int Item)> RectifyingCaseWithItemDueAsync(string village, string deadline)
+    {
+        using var admin = await App.ClientForAsync("county-admin");
+        using var secretary = await App.ClientForAsync("township-secretary");
+        return await RectifyingCaseWithItemDueAsync(admin, secretary, village, deadline);
+    }
+
     public async Task<(int Case, int Item)> RectifyingCaseWithItemDueAsync(HttpClient admin, HttpClient secretary, string village, string deadline)
     {
         var id = (await admin.ProposeAsync(await App.OrgIdAsync(village), "3")).Id();

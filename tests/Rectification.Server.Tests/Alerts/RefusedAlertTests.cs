@@ -13,9 +13,7 @@ public sealed class RefusedAlertTests(RectificationApp app) : AlertTestBase(app)
     [Fact]
     public async Task AnAlertTheDatabaseRefuses_IsRaisedByALaterSweep_NotLost()
     {
-        using var admin = await App.ClientForAsync("county-admin");
-        using var secretary = await App.ClientForAsync("township-secretary");
-        var (_, item) = await RectifyingCaseWithItemDueAsync(admin, secretary, "长岭村", "2026-03-10");
+        var (_, item) = await RectifyingCaseWithItemDueAsync("长岭村", "2026-03-10");
         await SweepAsync();
 
         // Wednesday 03-11: the item is overdue (its reminders are past), and the database refuses its alerts.

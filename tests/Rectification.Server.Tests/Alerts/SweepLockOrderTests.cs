@@ -16,9 +16,7 @@ public sealed class SweepLockOrderTests(RectificationApp app) : AlertTestBase(ap
     {
         _ = RectificationApp.Postgres
             ?? throw new InvalidOperationException("Row locks need PostgreSQL: run tests/run.sh, which starts one and sets RECTIFICATION_TEST_POSTGRES.");
-        using var admin = await App.ClientForAsync("county-admin");
-        using var secretary = await App.ClientForAsync("township-secretary");
-        var (id, item) = await RectifyingCaseWithItemDueAsync(admin, secretary, "长岭村", "2026-03-10");
+        var (id, item) = await RectifyingCaseWithItemDueAsync("长岭村", "2026-03-10");
         await SweepAsync();
 
         // Both due for the sweep again, the case as one without a stage deadline: such cases were rescheduled after the
