@@ -14,8 +14,7 @@ public sealed class SweepLockOrderTests(RectificationApp app) : AlertTestBase(ap
     [Fact]
     public async Task ASweepAndAnActionMeetingOnOneCase_TakeTurns_NeitherIsRefusedAsADeadlock()
     {
-        _ = RectificationApp.Postgres
-            ?? throw new InvalidOperationException("Row locks need PostgreSQL: run tests/run.sh, which starts one and sets RECTIFICATION_TEST_POSTGRES.");
+        RectificationApp.RequirePostgres("The row-lock test");
         var (id, item) = await RectifyingCaseWithItemDueAsync("长岭村", "2026-03-10");
         await SweepAsync();
 
@@ -23,19 +22,19 @@ public sealed class SweepLockOrderTests(RectificationApp app) : AlertTestBase(ap
         // items, so the sweep took the item and then waited for the case.
         await using var action = new NpgsqlConnection(App.ConnectionString);
         await action.OpenAsync();
-        await ExecuteAsync(action, null, $"""UPDATE "Cases" SET "StageDeadline" = NULL, "NextAlertAt" = 0 WHERE "Id" = {id}; UPDATE "LedgerItems" SET "NextAlertAt" = 0 WHERE "Id" = {item};""");
+        await action.ExecuteAsync($"""UPDATE "Cases" SET "StageDeadline" = NULL, "NextAlertAt" = 0 WHERE "Id" = {id}; UPDATE "LedgerItems" SET "NextAlertAt" = 0 WHERE "Id" = {item};""");
 
         // An action's save, half done: it holds its case and has yet to update its item.
         await using var transaction = await action.BeginTransactionAsync();
-        await ExecuteAsync(action, transaction, $"""UPDATE "Cases" SET "Note" = "Note" WHERE "Id" = {id}""");
+        await action.ExecuteAsync($"""UPDATE "Cases" SET "Note" = "Note" WHERE "Id" = {id}""", transaction);
         var sweep = App.Services.GetRequiredService<RaiseAlerts>().RunAsync(CancellationToken.None);
         await WaitUntilBlockedAsync();
 
         // Its item is free to take: the sweep, waiting for the case, holds nothing the action needs.
-        await ExecuteAsync(action, transaction, $"""UPDATE "LedgerItems" SET "ReportNote" = "ReportNote" WHERE "Id" = {item}""");
+        await action.ExecuteAsync($"""UPDATE "LedgerItems" SET "ReportNote" = "ReportNote" WHERE "Id" = {item}""", transaction);
         await transaction.CommitAsync();
         await sweep.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal(1L, await ScalarAsync(action, $"""SELECT count(*) FROM "Cases" WHERE "Id" = {id} AND "NextAlertAt" IS NULL"""));
+        Assert.Equal(1L, await action.ScalarAsync($"""SELECT count(*) FROM "Cases" WHERE "Id" = {id} AND "NextAlertAt" IS NULL"""));
     }
 
     // PostgreSQL's own view of the sweep's connection, polled until it waits for the row the action holds.
@@ -45,7 +44,7 @@ public sealed class SweepLockOrderTests(RectificationApp app) : AlertTestBase(ap
         await watcher.OpenAsync();
         for (var polls = 0; ; polls++)
         {
-            var waiting = await ScalarAsync(watcher,
+            var waiting = await watcher.ScalarAsync(
                 """SELECT count(*) FROM pg_stat_activity, pg_sleep(0.02) WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%UPDATE "Cases" SET "NextAlertAt"%'""");
             if (waiting > 0)
             {
@@ -54,17 +53,5 @@ public sealed class SweepLockOrderTests(RectificationApp app) : AlertTestBase(ap
 
             Assert.True(polls < 500, "The sweep never waited for the case the action holds.");
         }
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection db, NpgsqlTransaction? transaction, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, db, transaction);
-        await command.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<long> ScalarAsync(NpgsqlConnection db, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, db);
-        return (long)(await command.ExecuteScalarAsync())!;
     }
 }

@@ -19,8 +19,7 @@ public sealed class TwoNodeTests : IDisposable
     [Fact]
     public async Task DeadlinesFallingDue_OneNodeKilledMidway_EachAlertRaisedExactlyOnce()
     {
-        var server = RectificationApp.Postgres
-            ?? throw new InvalidOperationException("The cluster test needs PostgreSQL: run tests/run.sh, which starts one and sets RECTIFICATION_TEST_POSTGRES.");
+        var server = RectificationApp.RequirePostgres("The cluster test");
         var connectionString = $"{server};Database={_database}";
         var settings = new Dictionary<string, string>
         {
@@ -38,7 +37,7 @@ public sealed class TwoNodeTests : IDisposable
         await second.WaitHealthyAsync(TimeSpan.FromMinutes(1));
         await using var db = new NpgsqlConnection(connectionString);
         await db.OpenAsync();
-        Assert.Equal(2L, await ScalarAsync(db, "SELECT count(*) FROM qrtz_scheduler_state"));
+        Assert.Equal(2L, await db.ScalarAsync("SELECT count(*) FROM qrtz_scheduler_state"));
 
         // A batch of ledger items falling due one after another over eight seconds, from three seconds on; NextAlertAt 0 marks
         // them due for the sweep, as the service's own save would.
@@ -64,14 +63,14 @@ public sealed class TwoNodeTests : IDisposable
             """;
         // Half-way through the batch, the first node dies without a word.
         await WaitUntilAsync(() => TimeProvider.System.GetUtcNow() > start.AddSeconds(4), "the middle of the batch");
-        var raisedBeforeKill = await ScalarAsync(db, Overdue);
+        var raisedBeforeKill = await db.ScalarAsync(Overdue);
         first.Kill();
 
-        await WaitUntilAsync(async () => await ScalarAsync(db, Overdue) >= Items, $"{Items} overdue alerts", TimeSpan.FromSeconds(60));
+        await WaitUntilAsync(async () => await db.ScalarAsync(Overdue) >= Items, $"{Items} overdue alerts", TimeSpan.FromSeconds(60));
         Assert.False(second.HasExited);
         Assert.InRange(raisedBeforeKill, 1, Items - 1);
-        Assert.Equal(Items, await ScalarAsync(db, Overdue));
-        Assert.Equal(0L, await ScalarAsync(db, """
+        Assert.Equal(Items, await db.ScalarAsync(Overdue));
+        Assert.Equal(0L, await db.ScalarAsync("""
             SELECT count(*) FROM (SELECT a."LedgerItemId", a."Kind", a."Level" FROM "Alert" a
             GROUP BY a."LedgerItemId", a."Kind", a."Level", a."DueAt" HAVING count(*) > 1) AS doubled
             """));
@@ -95,12 +94,6 @@ public sealed class TwoNodeTests : IDisposable
         {
             // A log file still held by a dying process; the temp folder is cleaned eventually.
         }
-    }
-
-    private static async Task<long> ScalarAsync(NpgsqlConnection db, string sql)
-    {
-        await using var command = new NpgsqlCommand(sql, db);
-        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static Task WaitUntilAsync(Func<bool> condition, string what) => WaitUntilAsync(() => Task.FromResult(condition()), what, TimeSpan.FromSeconds(30));

@@ -18,6 +18,10 @@ public class RectificationApp : WebApplicationFactory<Program>
     /// second pass): a connection string without a database; each app gets a database of its own.</summary>
     public static string? Postgres { get; } = Environment.GetEnvironmentVariable("RECTIFICATION_TEST_POSTGRES") is { Length: > 0 } server ? server : null;
 
+    /// <summary>That PostgreSQL server, for a test that cannot run without it: the test fails, saying so, when there is none.</summary>
+    public static string RequirePostgres(string test) => Postgres
+        ?? throw new InvalidOperationException($"{test} needs PostgreSQL: run tests/run.sh, which starts one and sets RECTIFICATION_TEST_POSTGRES.");
+
     /// <summary>The start of every test's world: a Monday morning early in the rectification year.</summary>
     public static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.FromHours(8));
 
