@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Rectification.Server.Features.Auth;
+using Rectification.Server.Features.Cases;
+using Rectification.Server.Features.Orgs;
 using Rectification.Server.Features.Timers;
 using Rectification.Server.Tests.Infrastructure;
 
@@ -79,6 +83,7 @@ public sealed class DefaultFlowTests(RectificationApp app) : IClassFixture<Recti
         // A new visit of the stage starts with a blank checklist: the first round's signatures do not count again.
         Assert.All(reviewingAgain.GetProperty("checklist").EnumerateArray(), item => Assert.False(item.GetProperty("isSigned").GetBoolean()));
         await SignAllReviewsAsync(id, secretary, admin, inspector);
+        await AssertLoadsOnlyThisVisitsSignaturesAsync(id, proposed.GetProperty("county").GetProperty("id").GetInt32());
         Assert.Equal("accepting", (await admin.ActOkAsync(id, "submit-reviews")).Stage());
         await admin.RecordAcceptanceAsync(id, 0.9m, satisfied: 9, dissatisfied: 1);
         var converted = await admin.ActOkAsync(id, "pass", new { comment = "验收合格" });
@@ -125,6 +130,19 @@ public sealed class DefaultFlowTests(RectificationApp app) : IClassFixture<Recti
         await admin.SignAsync(id, "cross-review");
         var signed = await inspector.SignAsync(id, "villagers-review");
         Assert.All(signed.GetProperty("checklist").EnumerateArray(), item => Assert.True(item.GetProperty("isSigned").GetBoolean()));
+    }
+
+    // Both rounds' signatures stay on record, but a change of the case loads only the present visit's: a case sent back
+    // again and again does not make every later action read (and track) its whole past.
+    private async Task AssertLoadsOnlyThisVisitsSignaturesAsync(int id, int county)
+    {
+        using var scope = app.Services.CreateScope();
+        var store = scope.ServiceProvider.GetRequiredService<CaseStore>();
+        var loaded = await store.FindAsync(new CurrentUser(0, "test", "test", county, OrgLevel.County, ["county-admin"]), id, CancellationToken.None);
+        Assert.NotNull(loaded);
+        Assert.Equal(6, await store.Db.ChecklistSignatures.CountAsync(s => s.CaseId == id));
+        Assert.Equal(["cross-review", "self-assessment", "villagers-review"], loaded.Signatures.Select(s => s.Item).Order(StringComparer.Ordinal));
+        Assert.All(loaded.Signatures, s => Assert.Equal(loaded.StageVisit, s.StageVisit));
     }
 
     /// <summary>Moves the fake clock and waits for the sweep that Quartz starts when the timer trigger comes due.</summary>

@@ -22,15 +22,25 @@ public sealed class CaseStore(AppDbContext db, ITimerScheduler timers)
         _ => db.Cases.Where(c => c.VillageId == user.OrgUnitId),
     };
 
-    /// <summary>A case with what its rules need, or null when it does not exist for this user.</summary>
-    public Task<Case?> FindAsync(CurrentUser user, int id, CancellationToken cancellationToken) =>
-        VisibleTo(user)
+    /// <summary>A case with what its rules need, or null when it does not exist for this user: its situations, fields,
+    /// pending timers, and the checklist signatures of its present visit to its stage (earlier visits' stay in the
+    /// database, and a case sent back to rework again and again would otherwise load them all on every change).</summary>
+    public async Task<Case?> FindAsync(CurrentUser user, int id, CancellationToken cancellationToken)
+    {
+        var @case = await VisibleTo(user)
             .Include(c => c.Situations)
             .Include(c => c.Fields)
-            .Include(c => c.Signatures)
             .Include(c => c.Timers.Where(t => t.FiredAt == null && t.CancelledAt == null))
             .AsSplitQuery()
             .SingleOrDefaultAsync(c => c.Id == id, cancellationToken);
+        if (@case is not null)
+        {
+            // A filtered include cannot name the case's own visit in a split query; loaded here, EF fixes them up the same.
+            await db.Entry(@case).Collection(c => c.Signatures).Query().Where(s => s.StageVisit == @case.StageVisit).LoadAsync(cancellationToken);
+        }
+
+        return @case;
+    }
 
     /// <summary>Saves in one transaction; timers added by the change are scheduled only after it committed, and
     /// never with the request's token: the change is saved, and the periodic sweep covers a trigger that is missed.</summary>
