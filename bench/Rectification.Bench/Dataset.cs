@@ -26,7 +26,7 @@ public sealed class Dataset(DbConnection connection, Scale scale, DateTimeOffset
     public const string Password = "Bench@2026";
 
     /// <summary>The bench county's size: 40 townships of 25 villages, 800 cases of 25 items: 20,000 items.</summary>
-    private const int BenchTownships = 40;
+    private const int BenchTownshipCount = 40;
     private const int BenchVillagesPerTownship = 25;
     private const int BenchCases = 800;
     private const int BenchItemsPerCase = 25;
@@ -51,7 +51,8 @@ public sealed class Dataset(DbConnection connection, Scale scale, DateTimeOffset
 
     public int ItemCount { get; private set; }
 
-    public int SecretaryCount { get; private set; }
+    /// <summary>The bench county's townships; bench-secretary-N is the secretary of the Nth.</summary>
+    public IReadOnlyList<int> BenchTownships { get; private set; } = [];
 
     public async Task GenerateAsync(CancellationToken cancellationToken)
     {
@@ -75,7 +76,7 @@ public sealed class Dataset(DbConnection connection, Scale scale, DateTimeOffset
                 BenchCountyId = BenchCountyId == 0 ? county : BenchCountyId;
                 var countyCode = $"{cityCode}{k + 1:00}";
                 units.Add([county, countyCode, bench ? "基准县" : $"第{c + 1}市第{k + 1}县", "County", city, $"/{city}/{county}/"]);
-                for (var t = 0; t < (bench ? BenchTownships : scale.TownshipsPerCounty); t++)
+                for (var t = 0; t < (bench ? BenchTownshipCount : scale.TownshipsPerCounty); t++)
                 {
                     var township = nextId++;
                     Townships++;
@@ -106,7 +107,7 @@ public sealed class Dataset(DbConnection connection, Scale scale, DateTimeOffset
             roles.Add([3 + i, "township-secretary"]);
         }
 
-        SecretaryCount = benchTownships.Count;
+        BenchTownships = benchTownships;
         await InsertAsync(transaction, "Users", ["Id", "UserName", "DisplayName", "PasswordHash", "OrgUnitId", "FailedLogins", "LockedUntil", "CreatedAt"],
             users, cancellationToken);
         await InsertAsync(transaction, "UserRole", ["UserId", "Role"], roles, cancellationToken);

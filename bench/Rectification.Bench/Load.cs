@@ -28,10 +28,10 @@ internal sealed partial class Load(ServiceProcess service, Results results, Data
 
         var admin = await TokenAsync("bench-county-admin");
         var inspector = await TokenAsync("bench-inspector");
-        var secretaries = new List<string>();
-        for (var i = 1; i <= dataset.SecretaryCount; i++)
+        var secretaryOf = new Dictionary<int, string>();
+        for (var i = 0; i < dataset.BenchTownships.Count; i++)
         {
-            secretaries.Add(await TokenAsync($"bench-secretary-{i}"));
+            secretaryOf[dataset.BenchTownships[i]] = await TokenAsync($"bench-secretary-{i + 1}");
         }
 
         // The empty sweep: nothing is due in the generated country, so each periodic sweep finds nothing.
@@ -40,7 +40,8 @@ internal sealed partial class Load(ServiceProcess service, Results results, Data
 
         await ListsAndDashboardAsync(admin);
         await ExportAsync(admin);
-        await ActionsAsync(inspector, secretaries, connectionString);
+        await StageActionsAsync(admin, inspector, secretaryOf, connectionString);
+        await ActionsAsync(inspector, secretaryOf, connectionString);
         await DeadlinesAsync(dataDirectory, connectionString);
     }
 
@@ -73,51 +74,40 @@ internal sealed partial class Load(ServiceProcess service, Results results, Data
     // secretary) → tick-off (inspector) → reopen (inspector), so a round can run for as long as it should without running
     // out of items. Then the same number of single-row durable UPDATE transactions straight through the driver, and the
     // ceilings (below) at the same concurrency.
-    private async Task ActionsAsync(string inspector, List<string> secretaries, string connectionString)
+    private async Task ActionsAsync(string inspector, Dictionary<int, string> secretaryOf, string connectionString)
     {
         await using var db = Open(connectionString);
         await db.OpenAsync();
         var items = await ItemsAsync(db, $"SELECT i.\"Id\", i.\"CaseId\", i.\"TownshipId\", i.\"Status\" FROM \"LedgerItems\" i JOIN \"Cases\" c ON c.\"Id\" = i.\"CaseId\" "
             + $"WHERE i.\"CountyId\" = {dataset.BenchCountyId} AND c.\"EndedAt\" IS NULL ORDER BY i.\"CaseId\", i.\"Id\"");
-        var townships = items.Select(i => i.Township).Distinct().Order().ToList();
-        string SecretaryOf(int township) => secretaries[townships.IndexOf(township) % secretaries.Count];
         var status = new System.Collections.Concurrent.ConcurrentDictionary<int, string>(items.Select(i => KeyValuePair.Create(i.Id, i.Status)));
         var cases = items.GroupBy(i => i.Case).Select(g => g.Select(i => (i.Id, i.Township)).ToList()).ToList();
 
         // One lane per client, cases dealt round: concurrent clients never change the same case, as inspectors and
         // townships do not; two changes to one case at once are refused (409) by design and would measure conflicts.
-        async Task<(List<double> Latencies, TimeSpan Elapsed)> RoundAsync(int clients, TimeSpan length)
+        Func<int, Task<(string Kind, double Latency)>> Lane(int clients, int lane)
         {
-            var latencies = new List<double>();
-            var watch = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, clients).Select(async lane =>
+            var mine = cases.Where((_, index) => index % clients == lane).SelectMany(c => c).ToList();
+            return async n =>
             {
-                var mine = cases.Where((_, index) => index % clients == lane).SelectMany(c => c).ToList();
-                for (var n = 0; watch.Elapsed < length; n++)
+                var (id, township) = mine[n % mine.Count];
+                var (kind, action, next) = status[id] switch
                 {
-                    var (id, township) = mine[n % mine.Count];
-                    var (action, next) = status[id] switch
-                    {
-                        "Open" => (PostAsync(SecretaryOf(township), $"/api/v1/ledger/{id}/report", new { note = "已完成" }), "Reported"),
-                        "Reported" => (PostAsync(inspector, $"/api/v1/ledger/{id}/tick", new { method = "查看资料", note = "基准" }), "Closed"),
-                        _ => (PostAsync(inspector, $"/api/v1/ledger/{id}/reopen", new { reason = "基准：再核" }), "Open"),
-                    };
-                    var latency = await action;
-                    status[id] = next;
-                    lock (latencies)
-                    {
-                        latencies.Add(latency);
-                    }
-                }
-            }));
-            return (latencies, watch.Elapsed);
+                    "Open" => ("report", PostAsync(secretaryOf[township], $"/api/v1/ledger/{id}/report", new { note = "已完成" }), "Reported"),
+                    "Reported" => ("tick", PostAsync(inspector, $"/api/v1/ledger/{id}/tick", new { method = "查看资料", note = "基准" }), "Closed"),
+                    _ => ("reopen", PostAsync(inspector, $"/api/v1/ledger/{id}/reopen", new { reason = "基准：再核" }), "Open"),
+                };
+                var latency = (await action).Latency;
+                status[id] = next;
+                return (kind, latency);
+            };
         }
 
         // A service that has just started compiles its code paths on first use (the JIT tiers up after a few thousand
         // requests; EF compiles its queries): that is not what an office sees all day, so it is shown but not counted.
-        var (warming, warmElapsed) = await RoundAsync(16, WarmUp);
+        var warming = await RoundAsync(16, WarmUp, Lane);
         Interlocked.Exchange(ref _conflicts, 0);
-        results.Note($"actions measured after {WarmUp.TotalSeconds:0} s of uncounted warm-up at 16 clients ({warming.Count / warmElapsed.TotalSeconds:0} actions/s over it); "
+        results.Note($"ledger actions measured after {WarmUp.TotalSeconds:0} s of uncounted warm-up at 16 clients ({warming.PerSecond():0} actions/s over it); "
             + $"each round runs {Round.TotalSeconds:0} s, cycling report → tick-off → reopen over {items.Count:N0} items of {cases.Count:N0} open cases");
         var baselineIds = Interleave(items.Select(i => (i.Id, i.Case, i.Township)).ToList()).Select(i => i.Id).ToList();
         foreach (var (path, signedIn) in Ceilings)
@@ -127,15 +117,16 @@ internal sealed partial class Load(ServiceProcess service, Results results, Data
 
         foreach (var clients in Concurrency)
         {
-            var (latencies, elapsed) = await RoundAsync(clients, Round);
-            var perSecond = latencies.Count / elapsed.TotalSeconds;
-            var ids = Enumerable.Range(0, latencies.Count).Select(i => baselineIds[i % baselineIds.Count]).ToList();
+            var round = await RoundAsync(clients, Round, Lane);
+            var perSecond = round.PerSecond();
+            var ids = Enumerable.Range(0, round.Count()).Select(i => baselineIds[i % baselineIds.Count]).ToList();
             var baseline = await BaselineAsync(connectionString, ids, clients, SingleUpdateAsync);
             var actionLike = await BaselineAsync(connectionString, ids, clients, ActionLikeAsync);
             results.Add($"ledger actions, {clients} client(s): refused as concurrent (409, retried)", Interlocked.Exchange(ref _conflicts, 0), "", "");
-            results.Add($"ledger actions, {clients} client(s): throughput ({latencies.Count:N0} in {elapsed.TotalSeconds:0} s)", perSecond, "/s", "");
-            results.Add($"ledger actions, {clients} client(s): p50 / p99",
-                string.Create(CultureInfo.InvariantCulture, $"{Percentile(latencies, 0.5):0.#} / {Percentile(latencies, 0.99):0.#} ms"), clients == 64 ? "p99 < 50 ms" : "");
+            results.Add($"ledger actions, {clients} client(s): throughput ({round.Count():N0} in {round.Elapsed.TotalSeconds:0} s)", perSecond, "/s", "");
+            results.Add($"ledger actions, {clients} client(s): p50 / p99", round.Percentiles(), clients == 64 ? "p99 < 50 ms" : "");
+            results.Add($"of which tick-offs (销号), {clients} client(s): throughput / p50 / p99",
+                string.Create(CultureInfo.InvariantCulture, $"{round.PerSecond("tick"):0} /s, {round.Percentiles("tick")}"), "");
             results.Add($"raw driver single-row UPDATE transactions, {clients} client(s)", baseline, "/s", "");
             results.Add($"service ÷ raw driver, {clients} client(s)", perSecond / baseline, "", "≥ 0.5");
             results.Add($"raw driver transactions reading case and item and updating both, {clients} client(s)", actionLike, "/s", "");
@@ -273,27 +264,72 @@ internal sealed partial class Load(ServiceProcess service, Results results, Data
 
     private int _conflicts;
 
-    // A refused concurrent change is retried, as a person reloading the page would; each refusal is counted.
-    private async Task<double> PostAsync(string token, string path, object body)
+    // A refused concurrent change is retried, as a person reloading the page would; each refusal is counted. A change
+    // sent with the case's version (If-Match) is not: nothing else changes the lane's cases, so a refusal is a fault.
+    // Returns the latency and the case's new version (its ETag), when the answer carries one.
+    private async Task<(double Latency, int? Version)> PostAsync(string token, string path, object body, int? version = null)
     {
         var watch = Stopwatch.StartNew();
         for (var attempt = 0; ; attempt++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            if (version is not null)
+            {
+                request.Headers.IfMatch.Add(new EntityTagHeaderValue($"\"{version}\""));
+            }
+
             using var response = await _http.SendAsync(request);
             if (response.IsSuccessStatusCode)
             {
-                return watch.Elapsed.TotalMilliseconds;
+                var etag = response.Headers.ETag?.Tag.Trim('"');
+                return (watch.Elapsed.TotalMilliseconds, etag is null ? null : int.Parse(etag, CultureInfo.InvariantCulture));
             }
 
-            if (response.StatusCode != System.Net.HttpStatusCode.Conflict || attempt >= 5)
+            if (response.StatusCode != System.Net.HttpStatusCode.Conflict || version is not null || attempt >= 5)
             {
                 throw new InvalidOperationException($"POST {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
             }
 
             Interlocked.Increment(ref _conflicts);
         }
+    }
+
+    // Each client (lane) runs its own requests one after another until the round's time is up; what a step did and how
+    // long it took are kept for the round's figures.
+    private static async Task<RoundResult> RoundAsync(int clients, TimeSpan length, Func<int, int, Func<int, Task<(string Kind, double Latency)>>> lane)
+    {
+        var requests = new List<(string Kind, double Latency)>();
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, clients).Select(async index =>
+        {
+            var step = lane(clients, index);
+            for (var n = 0; watch.Elapsed < length; n++)
+            {
+                var done = await step(n);
+                lock (requests)
+                {
+                    requests.Add(done);
+                }
+            }
+        }));
+        return new RoundResult(requests, watch.Elapsed);
+    }
+
+    /// <summary>One round's requests, each with its kind and latency in ms.</summary>
+    private sealed record RoundResult(List<(string Kind, double Latency)> Requests, TimeSpan Elapsed)
+    {
+        public int Count(string? kind = null) => Latencies(kind).Count;
+
+        public double PerSecond(string? kind = null) => Count(kind) / Elapsed.TotalSeconds;
+
+        public string Percentiles(string? kind = null)
+        {
+            var latencies = Latencies(kind);
+            return string.Create(CultureInfo.InvariantCulture, $"{Percentile(latencies, 0.5):0.#} / {Percentile(latencies, 0.99):0.#} ms");
+        }
+
+        private List<double> Latencies(string? kind) => Requests.Where(r => kind is null || r.Kind == kind).Select(r => r.Latency).ToList();
     }
 
     private static List<(int Id, int Case, int Township)> Interleave(List<(int Id, int Case, int Township)> items) =>
