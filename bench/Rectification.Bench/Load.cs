@@ -169,6 +169,7 @@ internal sealed partial class Load(ServiceProcess service, Results results, Data
         await using var db = Open(connectionString);
         await db.OpenAsync();
         var due = TimeProvider.System.GetUtcNow().AddSeconds(-1).UtcTicks;
+        var sweepsBefore = ReadSweeps(dataDirectory).Count;
         int falling;
         await using (var update = db.CreateCommand())
         {
@@ -192,8 +193,11 @@ internal sealed partial class Load(ServiceProcess service, Results results, Data
         }
 
         results.Add(what, watch.Elapsed.TotalMilliseconds, "ms", "< 10000");
-        var after = await SweepsAsync(dataDirectory, 1, TimeSpan.FromMinutes(1));
-        results.Add("the sweep that raised them", after.Max(), "ms", "");
+        // The sweep that stored the last alert may not have logged itself yet; one more sweep logged means it has. It is the
+        // longest since the deadlines were set (the others find nothing); taking the next one, as before, often timed an
+        // empty sweep instead.
+        await SweepsAsync(dataDirectory, 1, TimeSpan.FromMinutes(1));
+        results.Add("the sweep that raised them", ReadSweeps(dataDirectory).Skip(sweepsBefore).Max(), "ms", "");
     }
 
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(15);
