@@ -429,13 +429,10 @@ internal sealed partial class Load(ServiceProcess service, Results results, Data
 
     private static async Task<List<(int Id, int Case, int Township, string Status)>> ItemsAsync(DbConnection db, string sql)
     {
-        await using var command = db.CreateCommand();
-        command.CommandText = sql;
-        await using var reader = await command.ExecuteReaderAsync();
         var items = new List<(int, int, int, string)>();
-        while (await reader.ReadAsync())
+        await foreach (var row in RowsAsync(db, sql))
         {
-            items.Add((reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetString(3)));
+            items.Add((row.GetInt32(0), row.GetInt32(1), row.GetInt32(2), row.GetString(3)));
         }
 
         return items;
