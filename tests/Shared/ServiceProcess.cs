@@ -21,9 +21,10 @@ public sealed class ServiceProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts the service from the binaries beside the caller's, over <paramref name="dataDirectory"/>, with
-    /// settings given as configuration keys (Database:Provider, ...).</summary>
-    public static ServiceProcess Start(string dataDirectory, IReadOnlyDictionary<string, string> settings, string environment = "Production")
+    /// <summary>Starts the service from <paramref name="binaries"/> (by default the binaries beside the caller's), over
+    /// <paramref name="dataDirectory"/>, with settings given as configuration keys (Database:Provider, ...).</summary>
+    public static ServiceProcess Start(string dataDirectory, IReadOnlyDictionary<string, string> settings, string environment = "Production",
+        string? binaries = null)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -36,7 +37,7 @@ public sealed class ServiceProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Rectification.Server.dll"));
+        start.ArgumentList.Add(Path.Combine(binaries ?? AppContext.BaseDirectory, "Rectification.Server.dll"));
         start.ArgumentList.Add("--urls");
         start.ArgumentList.Add(url);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
