@@ -52,7 +52,7 @@ public sealed class DefaultFlowTests(RectificationApp app) : IClassFixture<Recti
         var returned = await (await secretary.GetAsync($"/api/v1/cases/{id}/plan")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("措施不够具体", returned.GetProperty("returnComment").GetString());
         Assert.Equal("plan-review", (await secretary.ActOkAsync(id, "submit-plan", new { comment = "已按意见修改" })).Stage());
-        Assert.Equal("rectifying", (await admin.ActOkAsync(id, "approve-plan")).Stage());
+        Assert.Equal("rectifying", (await admin.ActAndCompareAsync(id, "approve-plan")).Stage());
 
         // Approval turned each measure into a ledger item; acceptance waits until inspectors have ticked them all off.
         var items = await secretary.LedgerItemsAsync(id);
@@ -68,14 +68,17 @@ public sealed class DefaultFlowTests(RectificationApp app) : IClassFixture<Recti
         Assert.Equal("reviewing", (await secretary.ActOkAsync(id, "request-acceptance")).Stage());
 
         await SignAllReviewsAsync(id, secretary, admin, inspector);
-        Assert.Equal("accepting", (await admin.ActOkAsync(id, "submit-reviews")).Stage());
+        var accepting = await admin.ActAndCompareAsync(id, "submit-reviews");
+        Assert.Equal("accepting", accepting.Stage());
+        // Nothing recorded yet in this visit of 验收: pass waits for the scores.
+        Assert.Equal(["acceptance"], accepting.Blocked("pass"));
 
         // 80 points, but 6 of 10 villagers dissatisfied: the computed outcome fails, so pass is refused.
         var failing = await admin.RecordAcceptanceAsync(id, 0.8m, satisfied: 4, dissatisfied: 6);
         Assert.Equal((80m, false), (failing.GetProperty("acceptance").GetProperty("total").GetDecimal(), failing.GetProperty("acceptance").GetProperty("passed").GetBoolean()));
         var refused = await (await admin.ActAsync(id, "pass", (await admin.GetCaseAsync(id)).Version())).ExpectAsync(HttpStatusCode.UnprocessableEntity);
         Assert.Equal(["rating"], refused.GetProperty("unmet").EnumerateArray().Select(u => u.GetProperty("subject").GetString()));
-        var rework = await admin.ActOkAsync(id, "fail", new { comment = "群众满意度不足，回炉整顿" });
+        var rework = await admin.ActAndCompareAsync(id, "fail", new { comment = "群众满意度不足，回炉整顿" });
         Assert.Equal("rectifying", rework.Stage());
 
         var reviewingAgain = await secretary.ActOkAsync(id, "request-acceptance");

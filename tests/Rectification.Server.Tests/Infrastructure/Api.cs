@@ -73,6 +73,20 @@ public static class Api
         return await response.ExpectAsync(HttpStatusCode.OK);
     }
 
+    /// <summary>Takes an action and checks that its answer offers the same actions, blocked for the same reasons, as the
+    /// case read afresh (an action that leaves the plan and ledger alone answers from the facts its guards read).</summary>
+    public static async Task<JsonElement> ActAndCompareAsync(this HttpClient client, int caseId, string action, object? body = null)
+    {
+        var answer = await client.ActOkAsync(caseId, action, body);
+        Assert.Equal((await client.GetCaseAsync(caseId)).GetProperty("actions").GetRawText(), answer.GetProperty("actions").GetRawText());
+        return answer;
+    }
+
+    /// <summary>Why the caller may not take <paramref name="action"/> yet, as a case answer lists it.</summary>
+    public static List<string?> Blocked(this JsonElement @case, string action) =>
+        @case.GetProperty("actions").EnumerateArray().Single(a => a.GetProperty("key").GetString() == action)
+            .GetProperty("blocked").EnumerateArray().Select(u => u.GetProperty("subject").GetString()).ToList();
+
     /// <summary>Signs a checklist item with If-Match set to the version the case has now.</summary>
     public static async Task<JsonElement> SignAsync(this HttpClient client, int caseId, string item, HttpStatusCode expected = HttpStatusCode.OK)
     {

@@ -46,6 +46,13 @@ public static class Flows
         ("      - { key: villagers-review, name: 群众点评, role: inspector }\n",
          "      - { key: villagers-review, name: 群众点评, role: county-admin }\n      - { key: democratic-rating, name: 民主测评, role: inspector }\n"));
 
+    /// <summary>The default flow where the county may also request acceptance, and have a case scored afresh (重新评分, a
+    /// new visit of 县级验收): moves after which the county's own next action waits on the ledger or on the scores.</summary>
+    public static string CountyAlsoRequestsAcceptance => Replace(Default,
+        ("    roles: [township-secretary]\n    deadline: 6 months", "    roles: [township-secretary, county-admin]\n    deadline: 6 months"),
+        ("        roles: [township-secretary]\n        to: reviewing", "        roles: [township-secretary, county-admin]\n        to: reviewing"),
+        ("      - key: fail\n", "      - key: rescore\n        name: 重新评分\n        roles: [county-admin]\n        to: accepting\n      - key: fail\n"));
+
     public static StringContent Yaml(string yaml) => new(yaml, Encoding.UTF8, new MediaTypeHeaderValue("application/yaml"));
 
     private static string Replace(string yaml, params (string Old, string New)[] edits)

@@ -1,6 +1,7 @@
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Infrastructure;
 using Rectification.Workflow;
+using Rectification.Workflow.Guards;
 
 namespace Rectification.Server.Features.Cases;
 
@@ -67,7 +68,7 @@ public static class CaseEndpoints
 
                 var user = http.GetCurrentUser();
                 var result = await handler.HandleAsync(user, id, action, expected.Value, request ?? new TakeAction.Request(null, null), ct);
-                return result.Succeeded ? await Detail(http, views, user, result.Value, ct) : result.Problem.ToProblemResult();
+                return result.Succeeded ? await Detail(http, views, user, result.Value.Case, ct, facts: result.Value.Facts) : result.Problem.ToProblemResult();
             })
             .WithSummary("Take an action of the current stage. Requires If-Match with the case's ETag; 409 when stale, 422 listing unmet conditions.")
             .Produces<CaseDetail>()
@@ -134,9 +135,10 @@ public static class CaseEndpoints
         return result.Succeeded ? await Detail(http, views, user, result.Value, ct) : result.Problem.ToProblemResult();
     }
 
-    private static async Task<IResult> Detail(HttpContext http, CaseViews views, CurrentUser user, Case @case, CancellationToken ct, bool created = false)
+    private static async Task<IResult> Detail(HttpContext http, CaseViews views, CurrentUser user, Case @case, CancellationToken ct, bool created = false,
+        LedgerFacts? facts = null)
     {
-        var detail = await views.DetailAsync(@case, user, ct);
+        var detail = await views.DetailAsync(@case, user, ct, facts);
         http.Response.Headers.ETag = CaseViews.ETag(@case.Version);
         return created ? TypedResults.Created($"/api/v1/cases/{@case.Id}", detail) : TypedResults.Ok(detail);
     }

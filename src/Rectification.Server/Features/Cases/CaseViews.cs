@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Workflows;
 using Rectification.Workflow.Engine;
+using Rectification.Workflow.Guards;
 using Rectification.Workflow.Situations;
 using Rectification.Workflow.Time;
 
@@ -18,7 +19,7 @@ public sealed record ActionFieldView(string Key, string Name, string Type, bool 
 
 /// <summary>An action the caller may take now, with what still blocks it.</summary>
 public sealed record ActionView(string Key, string Name, string To, IReadOnlyList<ActionFieldView> Fields, bool RequiresComment,
-    IReadOnlyList<Workflow.Guards.UnmetCondition> Blocked);
+    IReadOnlyList<UnmetCondition> Blocked);
 
 /// <summary>A checklist item of the current stage and its signature, if any.</summary>
 public sealed record ChecklistItemView(string Key, string Name, string Role, bool IsSigned, string? SignedBy, DateTimeOffset? SignedAt, bool CanSign);
@@ -65,7 +66,9 @@ public sealed class CaseViews(CaseStore store, FlowCatalog flows, SituationCatal
         _ => "supervision-team",
     };
 
-    public async Task<CaseDetail> DetailAsync(Case @case, CurrentUser user, CancellationToken cancellationToken)
+    /// <summary>The case as the API shows it; <paramref name="facts"/> are its plan and ledger facts when the caller
+    /// already holds them as they are now, else they are read.</summary>
+    public async Task<CaseDetail> DetailAsync(Case @case, CurrentUser user, CancellationToken cancellationToken, LedgerFacts? facts = null)
     {
         var ids = new[] { @case.VillageId, @case.TownshipId, @case.CountyId };
         var units = await store.Db.OrgUnits.AsNoTracking().Where(o => ids.Contains(o.Id)).ToDictionaryAsync(o => o.Id, cancellationToken);
@@ -75,7 +78,7 @@ public sealed class CaseViews(CaseStore store, FlowCatalog flows, SituationCatal
         var stage = flow.Definition.GetStage(@case.Stage);
         var signatures = @case.Signatures.Where(s => s.StageVisit == @case.StageVisit).ToDictionary(s => s.Item);
         var fields = @case.Fields.ToDictionary(f => f.Key, f => f.Value);
-        var state = StateOf(@case) with { Ledger = await ledger.FactsAsync(@case, cancellationToken) };
+        var state = StateOf(@case) with { Ledger = facts ?? await ledger.FactsAsync(@case, cancellationToken) };
         var actions = user.IsReadOnly
             ? []
             : FlowEngine.ActionsFor(flow.Definition, @case.Stage, user.Roles)
@@ -84,8 +87,8 @@ public sealed class CaseViews(CaseStore store, FlowCatalog flows, SituationCatal
                     a.Name,
                     a.To,
                     a.Fields.Select(f => new ActionFieldView(f.Key, f.Name, f.Type.ToString().ToLowerInvariant(),
-                        a.Guards.OfType<Workflow.Guards.FieldsGuard>().Any(g => g.Required.Contains(f.Key)))).ToList(),
-                    a.Guards.OfType<Workflow.Guards.CommentRequiredGuard>().Any(),
+                        a.Guards.OfType<FieldsGuard>().Any(g => g.Required.Contains(f.Key)))).ToList(),
+                    a.Guards.OfType<CommentRequiredGuard>().Any(),
                     FlowEngine.Preview(flow.Definition, state, a)))
                 .ToList();
         var checklist = stage.Checklist.Select(item =>

@@ -2,6 +2,7 @@ using Rectification.Server.Features.Auth;
 using Rectification.Server.Features.Workflows;
 using Rectification.Server.Infrastructure;
 using Rectification.Workflow.Engine;
+using Rectification.Workflow.Guards;
 
 namespace Rectification.Server.Features.Cases;
 
@@ -11,9 +12,13 @@ public static class TakeAction
 {
     public sealed record Request(string? Comment, Dictionary<string, string?>? Fields);
 
+    /// <summary>The case after the action, and the plan and ledger facts it holds now when the action left them as they
+    /// were (null when its effects changed them), so the answer's actions need not read them again.</summary>
+    public sealed record Taken(Case Case, LedgerFacts? Facts);
+
     public sealed class Handler(CaseStore store, FlowCatalog flows, CaseTransitions transitions, Ledger.CaseLedger ledger)
     {
-        public async Task<Result<Case>> HandleAsync(CurrentUser actor, int caseId, string actionKey, int? expectedVersion, Request request,
+        public async Task<Result<Taken>> HandleAsync(CurrentUser actor, int caseId, string actionKey, int? expectedVersion, Request request,
             CancellationToken cancellationToken)
         {
             var @case = await store.FindAsync(actor, caseId, cancellationToken);
@@ -67,7 +72,9 @@ public static class TakeAction
                     await ledger.ApplyEffectsAsync(@case, allowed.Action, comment, actor.DisplayName, cancellationToken);
                     transitions.Move(@case, allowed.To, new Actor(actor.Id, actor.DisplayName, actor.UserName), "action", actionKey, comment, allowed.Changes);
                     await store.SaveAsync(cancellationToken);
-                    return @case;
+                    // Saved against the version the facts were read at, so nothing changed them meanwhile (every change to
+                    // a plan or ledger bumps the case's version). The move began a new visit, which has no acceptance yet.
+                    return new Taken(@case, allowed.Action.Effects.Count == 0 ? state.Ledger! with { Acceptance = null } : null);
                 default:
                     throw new InvalidOperationException("Unknown decision.");
             }

@@ -138,7 +138,7 @@ public sealed class DemoSeeder(
                 }
 
                 var input = new TakeAction.Request("演示数据", action == "assign" ? assignment : null);
-                @case = (await act.HandleAsync(actor, @case.Id, action, @case.Version, input, cancellationToken)).Unwrap();
+                @case = (await act.HandleAsync(actor, @case.Id, action, @case.Version, input, cancellationToken)).Unwrap().Case;
             }
 
             return @case;
