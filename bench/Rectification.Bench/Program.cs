@@ -75,6 +75,14 @@ using (var first = ServiceProcess.Start(data, settings, binaries: binaries))
     await Load.SweepsAsync(data, 1, TimeSpan.FromMinutes(10));
 }
 
+// That start rewrote every case once. Measured straight after it, the empty sweep on PostgreSQL took 60–130 ms, and
+// 5–12 ms on the same database later; settled first, as a database in service is, the sweep is what is measured.
+await using (var connection = Open(options.Provider, connectionString))
+{
+    await connection.OpenAsync();
+    await Dataset.SettleAsync(connection);
+}
+
 // 4. Start-up, memory, and every measurement over HTTP against the running service.
 using var service = ServiceProcess.Start(data, settings, binaries: binaries);
 results.Add("start-up to healthy, dataset", (await service.WaitHealthyAsync(TimeSpan.FromMinutes(10))).TotalMilliseconds, "ms", "< 3000");
