@@ -99,8 +99,7 @@ public abstract class AlertTestBase(RectificationApp app)
     public async Task<(int Case, int Item)> RectifyingCaseWithItemDueAsync(HttpClient admin, HttpClient secretary, string village, string deadline)
     {
         var id = (await admin.ProposeAsync(await App.OrgIdAsync(village), "3")).Id();
-        await admin.ActOkAsync(id, "confirm");
-        await admin.ActOkAsync(id, "assign", new { fields = new { countyLeader = "孙副区长", townshipMember = "吴敏", firstSecretary = "陈书记", pairedDepartment = "区财政局" } });
+        await admin.ConfirmAndAssignAsync(id);
         var current = await secretary.GetCaseAsync(id);
         using var request = new HttpRequestMessage(HttpMethod.Put, $"/api/v1/cases/{id}/plan")
         {

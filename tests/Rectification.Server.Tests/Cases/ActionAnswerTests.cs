@@ -18,11 +18,7 @@ public sealed class ActionAnswerTests(RectificationApp app) : IClassFixture<Rect
         await (await admin.PostAsync($"/api/v1/workflows/rectification/drafts/{draft.Id()}/publish", null)).ExpectAsync(HttpStatusCode.Created);
 
         var id = (await secretary.ProposeAsync(await app.OrgIdAsync("五家子村"), "1", "4")).Id();
-        await admin.ActOkAsync(id, "confirm", new { comment = "确认列入" });
-        await admin.ActOkAsync(id, "assign", new
-        {
-            fields = new { countyLeader = "孙副区长", townshipMember = "吴敏", firstSecretary = "陈第一书记", pairedDepartment = "区财政局" },
-        });
+        await admin.ConfirmAndAssignAsync(id);
         await secretary.PutPlanAsync(id, ("1", "配齐村“两委”班子"), ("4", "落实“三会一课”"));
         await secretary.ActOkAsync(id, "submit-plan");
 

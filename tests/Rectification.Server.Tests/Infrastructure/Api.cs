@@ -73,6 +73,14 @@ public static class Api
         return await response.ExpectAsync(HttpStatusCode.OK);
     }
 
+    /// <summary>The county admin confirms a proposed case and assigns its 包保 (the four fields assign requires): the case is
+    /// then in planning.</summary>
+    public static async Task ConfirmAndAssignAsync(this HttpClient admin, int caseId)
+    {
+        await admin.ActOkAsync(caseId, "confirm");
+        await admin.ActOkAsync(caseId, "assign", new { fields = new { countyLeader = "孙副区长", townshipMember = "吴敏", firstSecretary = "陈书记", pairedDepartment = "区财政局" } });
+    }
+
     /// <summary>Takes an action and checks that its answer offers the same actions, blocked for the same reasons, as the
     /// case read afresh (an action that leaves the plan and ledger alone answers from the facts its guards read).</summary>
     public static async Task<JsonElement> ActAndCompareAsync(this HttpClient client, int caseId, string action, object? body = null)

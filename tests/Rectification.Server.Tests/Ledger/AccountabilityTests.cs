@@ -15,8 +15,7 @@ public sealed class AccountabilityTests(RectificationApp app) : IClassFixture<Re
         using var secretary = await app.ClientForAsync("township-secretary");
         var village = await app.OrgIdAsync("丰收村");
         var id = (await admin.ProposeAsync(village, "2")).Id();
-        await admin.ActOkAsync(id, "confirm");
-        await admin.ActOkAsync(id, "assign", new { fields = new { countyLeader = "孙副区长", townshipMember = "吴敏", firstSecretary = "陈书记", pairedDepartment = "区财政局" } });
+        await admin.ConfirmAndAssignAsync(id);
         await secretary.PutPlanAsync(id, ("2", "调整不胜任的书记"));
         await secretary.ActOkAsync(id, "submit-plan");
         await admin.ActOkAsync(id, "approve-plan");

@@ -17,8 +17,7 @@ public sealed class EvidenceTests(RectificationApp app) : IClassFixture<Rectific
         using var secretary = await app.ClientForAsync("township-secretary");
         using var inspector = await app.ClientForAsync("inspector");
         var id = (await admin.ProposeAsync(await app.OrgIdAsync("杨木村"), "9")).Id();
-        await admin.ActOkAsync(id, "confirm");
-        await admin.ActOkAsync(id, "assign", new { fields = new { countyLeader = "孙副区长", townshipMember = "吴敏", firstSecretary = "陈书记", pairedDepartment = "区财政局" } });
+        await admin.ConfirmAndAssignAsync(id);
         await secretary.PutPlanAsync(id, ("9", "建设党群服务中心"));
         await secretary.ActOkAsync(id, "submit-plan");
         await admin.ActOkAsync(id, "approve-plan");

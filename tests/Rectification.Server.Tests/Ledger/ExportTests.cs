@@ -18,8 +18,7 @@ public sealed class ExportTests(RectificationApp app) : IClassFixture<Rectificat
         var village = (await (await admin.PostAsJsonAsync("/api/v1/orgs", new { parentId = await app.OrgIdAsync("旺起镇"), code = "220211100299", name = "=HYPERLINK(\"http://x\")村" }))
             .ExpectAsync(HttpStatusCode.Created)).Id();
         var id = (await admin.ProposeAsync(village, "2")).Id();
-        await admin.ActOkAsync(id, "confirm");
-        await admin.ActOkAsync(id, "assign", new { fields = new { countyLeader = "孙副区长", townshipMember = "吴敏", firstSecretary = "陈书记", pairedDepartment = "区财政局" } });
+        await admin.ConfirmAndAssignAsync(id);
         await secretary.PutPlanAsync(id, ("2", "落实三会一课"));
         await secretary.ActOkAsync(id, "submit-plan");
         await admin.ActOkAsync(id, "approve-plan");
@@ -37,8 +36,7 @@ public sealed class ExportTests(RectificationApp app) : IClassFixture<Rectificat
         using var inspector = await app.ClientForAsync("inspector");
         var village = await app.OrgIdAsync("五家子村");
         var id = (await admin.ProposeAsync(village, "1", "7")).Id();
-        await admin.ActOkAsync(id, "confirm");
-        await admin.ActOkAsync(id, "assign", new { fields = new { countyLeader = "孙副区长", townshipMember = "吴敏", firstSecretary = "陈书记", pairedDepartment = "区财政局" } });
+        await admin.ConfirmAndAssignAsync(id);
         await secretary.PutPlanAsync(id, ("1", "=HYPERLINK(\"http://x\")"), ("7", "村务公开每季度一次"));
         await secretary.ActOkAsync(id, "submit-plan");
         await admin.ActOkAsync(id, "approve-plan");
